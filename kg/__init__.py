@@ -1,0 +1,1 @@
+"""Knowledge graphs of organisations, people, posts and honours from Chinese organisational news."""
