@@ -21,15 +21,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # A CJK character followed by a parenthesised romanisation with at least one tone mark
-# (or tone digit), in ASCII or full-width parentheses: 創(chuàng), 優（yōu）, 長(zhang3).
+# (precomposed, combining, or a tone digit), in ASCII or full-width parentheses:
+# 創(chuàng), 優（yōu）, 長(zhang3), 先生(xian shēng).
 _TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_TONE_VOWELS += _TONE_VOWELS.upper()
+_COMBINING_TONES = "\u0300\u0301\u0304\u030c\u0308"
+_LETTER = rf"[a-zA-Z{_TONE_VOWELS}{_COMBINING_TONES}]"
+_SPACE = r"[ \t\u00a0\u3000]"
+_SYLLABLE = rf"{_LETTER}+[1-5]?"
 _PINYIN = re.compile(
-    r"(?<=[\u3400-\u9fff\uf900-\ufaff])"
-    r"[(（]\s*"
-    rf"(?=[a-zA-Z{_TONE_VOWELS}]*[{_TONE_VOWELS}1-5])"
-    rf"[a-zA-Z{_TONE_VOWELS}]+[1-5]?"
-    r"(?:\s+[a-zA-Z{_TONE_VOWELS}]+[1-5]?)*"
-    r"\s*[)）]"
+    r"(?<=[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
+    rf"[(（]{_SPACE}*"
+    rf"(?=(?:{_LETTER}|{_SPACE})*[{_TONE_VOWELS}{_COMBINING_TONES}1-5])"
+    rf"{_SYLLABLE}(?:{_SPACE}+{_SYLLABLE})*{_SPACE}*[)）]"
 )
 _FULLWIDTH_SPACE = "\u3000"
 
