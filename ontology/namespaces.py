@@ -2,10 +2,13 @@
 
 ``KG`` is the vocabulary (classes and properties, described in ``ontology/kg.ttl``);
 ``KGD`` is where instance IRIs live. IRIs are minted from canonical Simplified names,
-percent-encoded, so the same name gives the same IRI in every run and document.
+percent-encoded, so the same name gives the same IRI in every run and document and no
+user text can break out of ``<…>``.
 
->>> str(org_iri("中国铝业公司"))
-'https://w3id.org/orgkg/id/org/%E4%B8%AD%E5%9B%BD%E9%93%9D%E4%B8%9A%E5%85%AC%E5%8F%B8'
+>>> str(org_iri("示例机械公司"))
+'https://w3id.org/orgkg/id/org/%E7%A4%BA%E4%BE%8B%E6%9C%BA%E6%A2%B0%E5%85%AC%E5%8F%B8'
+>>> str(person_iri("张三", "示例厂")) == str(person_iri("张三", "别的厂"))
+False
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import hashlib
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 KG = Namespace("https://w3id.org/orgkg/ontology#")
 KGD = Namespace("https://w3id.org/orgkg/id/")
@@ -32,12 +36,30 @@ PREFIXES = {
     "nif": NIF,
     "wdt": WDT,
     "wd": WD,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "skos": SKOS,
+    "xsd": XSD,
+    "sh": SH,
 }
+
+
+def bind_prefixes(graph) -> None:
+    """Bind the project prefixes on an rdflib ``Graph`` or ``Dataset`` (for readable output)."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
 
 
 def _segment(text: str) -> str:
     # Percent-encode everything outside the unreserved set: no user text can break an IRI.
-    return quote(text.strip(), safe="")
+    text = text.strip()
+    if not text:
+        raise ValueError("cannot mint an IRI from an empty name")
+    if set(text) == {"."}:
+        # "." and ".." are path steps that IRI normalisation would remove.
+        return text.replace(".", "%2E")
+    return quote(text, safe="")
 
 
 def _hash(*parts: str) -> str:
@@ -75,5 +97,14 @@ def mention_iri(doc_id: str, start: int, end: int) -> URIRef:
     return KGD[f"doc/{_segment(doc_id)}/char={start},{end}"]
 
 
-def award_iri(doc_id: str, honour: str, recipients: tuple[str, ...], date: str | None) -> URIRef:
-    return KGD[f"award/{_hash(doc_id, honour, *recipients, date or '')}"]
+def award_iri(
+    doc_id: str,
+    honour: str,
+    recipients: tuple[str, ...],
+    date: str | None,
+    conferred_by: str | None = None,
+    count: int | None = None,
+) -> URIRef:
+    """One conferral in one document; everything that tells two conferrals apart goes in the hash."""
+    parts = (doc_id, honour, str(len(recipients)), *recipients, date or "", conferred_by or "", "" if count is None else str(count))
+    return KGD[f"award/{_hash(*parts)}"]
