@@ -1,0 +1,319 @@
+"""Honours and awards: who received which honour, from whom, when, and how many.
+
+Two sentence shapes carry nearly all awards in such reports:
+
+* receive: ``[recipients] 荣获 “H” 称号`` — recipients are the ``、``/``，`` list before the
+  cue (units, unit + person, post + person, or a short unit form + person);
+* confer: ``[body] 命名表彰 30个党支部 为 “H”，53名同志 为 “H2”`` — the conferring body
+  before the cue, then counted or named recipients, each ``为`` an honour.
+
+>>> import spacy
+>>> from kg.extract.tokenizer import RJiebaTokenizer
+>>> from kg.extract.view import TextView
+>>> from kg.extract.orgs import find_units
+>>> nlp = spacy.blank("zh"); nlp.tokenizer = RJiebaTokenizer(nlp.vocab)
+>>> v = TextView.of(nlp("集团党委表彰12个党支部为“红旗党支部”。"))
+>>> [(a.honour.name, a.count, a.body.text) for a in find_awards(v, find_units(v), [], None)]
+[('红旗党支部', 12, '集团党委')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.extract.dates import dates_in, find_date
+from kg.extract.lexicon import load_lexicon
+from kg.extract.people import PersonMention, name_before, plausible_name
+from kg.extract.view import CLOSE_QUOTES, OPEN_QUOTES, is_cjk
+
+_QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
+_COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
+_BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
+_TIME_WORDS = ("近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
+_MAX_HONOUR = 30
+
+
+@dataclass
+class HonourMention:
+    start: int
+    end: int
+    name: str
+
+
+@dataclass
+class UnitRecipient:
+    """A recipient found as a short unit form before a person (西南铝 in 西南铝阙某某)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class AwardMention:
+    honour: HonourMention
+    recipients: list = field(default_factory=list)  # UnitMention | PersonMention
+    body: object | None = None  # UnitMention
+    date: str | None = None
+    count: int | None = None
+    recipient_kind: str | None = None
+    span: tuple[int, int] = (0, 0)
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted text (contents only) for “…”, 「…」, 『…』, "…"."""
+    spans, i = [], 0
+    while i < len(text):
+        close = _QUOTE_PAIRS.get(text[i])
+        if close:
+            j = text.find(close, i + 1)
+            if j != -1 and j - i - 1 <= 60 and "\n" not in text[i:j]:
+                spans.append((i + 1, j))
+                i = j + 1
+                continue
+        i += 1
+    return spans
+
+
+def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMention]:
+    """Honour names starting at ``pos``: quoted ones (joined by 、/和) or one bare phrase."""
+    lex = load_lexicon()
+    while pos < hi and text[pos] in "了 ":
+        pos += 1
+    out: list[HonourMention] = []
+    if pos < hi and text[pos] in OPEN_QUOTES:
+        quotes = []
+        while pos < hi and text[pos] in _QUOTE_PAIRS:
+            close = text.find(_QUOTE_PAIRS[text[pos]], pos + 1)
+            if close == -1 or close > hi or close - pos - 1 > _MAX_HONOUR:
+                break
+            quotes.append((pos + 1, close))
+            pos = close + 1
+            if text[pos : pos + 1] in ("、", "和", "及"):
+                pos += 1
+        titled = any(text.startswith(t, pos) for t in lex.cues if lex.cues[t] == "title")
+        for a, b in quotes:
+            name = text[a:b]
+            if titled or _ends_with_honour_head(name) or (strong and len(name) >= 4):
+                out.append(HonourMention(a, b, name))
+        return out
+    # bare: up to punctuation, split at 和/、, each ending with an honour head
+    end = pos
+    while end < hi and text[end] not in "，,。；;：:（(\n" and end - pos <= _MAX_HONOUR * 2:
+        end += 1
+    phrase = text[pos:end]
+    for t in ("荣誉称号", "称号"):
+        k = phrase.find(t)
+        if k != -1:
+            phrase = phrase[:k]
+    start = pos
+    for part in re.split(r"(和|、|及)", phrase):
+        if part in ("和", "、", "及"):
+            start += len(part)
+            continue
+        head = _ends_with_honour_head(part)
+        if head and len(part) > len(head) and len(part) <= _MAX_HONOUR:
+            out.append(HonourMention(start, start + len(part), part))
+        start += len(part)
+    return out
+
+
+def _ends_with_honour_head(name: str) -> str | None:
+    for h in load_lexicon().honour_heads:
+        if name.endswith(h):
+            return h
+    return None
+
+
+def find_awards(view, units, people: list[PersonMention], doc_date: str | None) -> list[AwardMention]:
+    """Awards in every sentence, from receive and confer cues."""
+    lex = load_lexicon()
+    s = view.text
+    cues = sorted(((c, r) for c, r in lex.cues.items() if r != "title"), key=lambda x: -len(x[0]))
+    quotes = find_quotes(s)
+    awards: list[AwardMention] = []
+    for lo, hi in view.sentences:
+        clause_lo, i = lo, lo
+        while i < hi:
+            if any(a <= i < b for a, b in quotes):
+                i += 1
+                continue
+            for cue, role in cues:
+                if not s.startswith(cue, i):
+                    continue
+                if len(cue) == 1 and s[i + 1 : i + 2] not in OPEN_QUOTES:
+                    continue
+                found = (_receive if role == "receive" else _confer)(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
+                if found:
+                    awards.extend(found)
+                    clause_lo = max(a.honour.end for a in found)
+                    while clause_lo < hi and s[clause_lo] in CLOSE_QUOTES + "称号荣誉；;，,":
+                        clause_lo += 1
+                    i = clause_lo
+                    break
+            else:
+                if s[i] in "；;":
+                    clause_lo = i + 1
+                i += 1
+                continue
+    return awards
+
+
+def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
+    s = view.text
+    honours = _honours_after(s, cue_at + len(cue), hi, strong=True)
+    if not honours:
+        return []
+    recipients = _recipients(view, units, people, clause_lo, cue_at, doc_date)
+    if not recipients:
+        return []
+    date = find_date(s, lo, cue_at, doc_date)
+    span = (clause_lo, honours[-1].end)
+    return [AwardMention(h, list(recipients), None, date, None, None, span) for h in honours]
+
+
+def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
+    s = view.text
+    body = _body_before(s, units, clause_lo, cue_at)
+    pos = cue_at + len(cue)
+    date = find_date(s, lo, cue_at, doc_date)
+    awards: list[AwardMention] = []
+    while pos < hi:
+        while pos < hi and s[pos] in "了，,、和及以":
+            pos += 1
+        m = _COUNT.match(s, pos)
+        wei = s.find("为", pos, min(hi, pos + 40))
+        if m:
+            # counted recipients: N个X为“H” or bare N名H
+            if wei != -1 and all(ch not in "，,。；;" for ch in s[m.end() : wei]):
+                honours = _honours_after(s, wei + 1, hi, strong=False)
+                kind = s[m.end() : wei]
+            else:
+                honours = _bare_counted(s, m.end(), hi)
+                kind = None
+            if not honours:
+                break
+            for h in honours:
+                awards.append(AwardMention(h, [], body, date, _number(m.group(1)), kind or m.group(2), (cue_at, h.end)))
+            pos = honours[-1].end + 1
+            while pos < hi and s[pos - 1] in CLOSE_QUOTES + "称号荣誉":
+                pos += 1
+            continue
+        if wei != -1 and all(ch not in "。；;" for ch in s[pos:wei]):
+            # named recipients: A、B为“H”
+            honours = _honours_after(s, wei + 1, hi, strong=False)
+            recipients = _recipients(view, units, people, pos, wei, doc_date)
+            if honours and recipients:
+                for h in honours:
+                    awards.append(AwardMention(h, list(recipients), body, date, None, None, (cue_at, h.end)))
+                pos = honours[-1].end + 1
+                continue
+        break
+    return awards
+
+
+def _bare_counted(s: str, pos: int, hi: int) -> list[HonourMention]:
+    if pos < hi and s[pos] in OPEN_QUOTES:
+        return _honours_after(s, pos, hi, strong=True)
+    end = pos
+    while end < hi and s[end] not in "，,。；;、和及（(" and end - pos <= _MAX_HONOUR:
+        end += 1
+    name = s[pos:end]
+    head = _ends_with_honour_head(name)
+    if head and len(name) > len(head):
+        return [HonourMention(pos, end, name)]
+    return []
+
+
+def _number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    digits["两"] = 2
+    total, current = 0, 0
+    for ch in text:
+        if ch in digits:
+            current = digits[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current
+
+
+def _body_before(s: str, units, lo: int, cue_at: int):
+    end = cue_at
+    for filler in _BODY_FILLERS:
+        if s.endswith(filler, lo, end):
+            end -= len(filler)
+    candidates = [u for u in units if lo <= u.start and u.end == end]
+    return candidates[-1] if candidates else None
+
+
+def _recipients(view, units, people, lo: int, hi: int, doc_date: str | None) -> list:
+    """Units and people listed in ``[lo, hi)``, split at 、，, and 和."""
+    s = view.text
+    out = []
+    for a, b in _items(s, lo, hi, doc_date):
+        rec = _item_recipient(view, units, people, a, b)
+        if rec:
+            out.append(rec)
+    return out
+
+
+def _items(s: str, lo: int, hi: int, doc_date):
+    dates = [(lo + a, lo + b) for a, b, _ in dates_in(s[lo:hi], doc_date)]
+    start = lo
+    for i in range(lo, hi + 1):
+        if i == hi or s[i] in "、，,；;" or (s[i] in "和及" and i > start):
+            a, b = start, i
+            # drop leading dates and time words (七一前夕, 近日)
+            for da, db in dates:
+                if da <= a < db or (a <= da and s[a:da].strip() in ("", "在")):
+                    a = max(a, db)
+            for w in _TIME_WORDS:
+                if s.startswith(w, a):
+                    a += len(w)
+            while b > a and s[b - 1] in "等":
+                b -= 1
+            if s[i : i + 1] in "和及" and not _looks_like_item_end(s, b):
+                continue
+            if b > a:
+                yield a, b
+            start = i + 1
+
+
+def _looks_like_item_end(s: str, b: int) -> bool:
+    lex = load_lexicon()
+    return bool(lex.unit_suffix(s[max(0, b - 6) : b])) or plausible_name(s[max(0, b - 3) : b]) or plausible_name(s[max(0, b - 2) : b])
+
+
+def _item_recipient(view, units, people, a: int, b: int):
+    s = view.text
+    item_units = [u for u in units if a <= u.start and u.end <= b]
+    if item_units and item_units[-1].end == b:
+        return item_units[-1]
+    known = [p for p in people if a <= p.start and p.end == b]
+    if known:
+        return known[-1]
+    span = name_before(view, b, floor=a)
+    if not span:
+        return None
+    p = PersonMention(span[0], span[1], s[span[0] : span[1]])
+    prefix = s[a : span[0]]
+    if item_units and item_units[-1].end == span[0]:
+        p.unit = item_units[-1]
+    elif prefix:
+        lex = load_lexicon()
+        title = lex.title_at_end(prefix)
+        if title:
+            p.title, p.title_start, p.titles = title, span[0] - len(title), (title,)
+            unit = [u for u in item_units if u.end == span[0] - len(title)]
+            p.unit = unit[-1] if unit else None
+        elif 2 <= len(prefix) <= 8 and all(is_cjk(c) for c in prefix):
+            p.unit = UnitRecipient(a, span[0], prefix)
+        else:
+            return None
+    return p

@@ -1,0 +1,85 @@
+"""Knowledge tables the extraction rules use, loaded once from ``extract/data``.
+
+Each table is a small text file with a comment on its source; this module only reads them.
+
+>>> lex = load_lexicon()
+>>> lex.unit_suffix("山西分公司")
+('分公司', 'BranchCompany', 'head')
+>>> "阙" in lex.surnames
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+
+def _lines(name: str) -> list[str]:
+    text = resources.files("kg.extract").joinpath("data", name).read_text(encoding="utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+def _rows(name: str) -> list[list[str]]:
+    return [ln.split("\t") for ln in _lines(name)]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    surnames: frozenset[str]
+    compound_surnames: frozenset[str]
+    suffixes: tuple[tuple[str, str, str], ...]  # (suffix, class, attach), longest first
+    not_units: frozenset[str]
+    reject_words: tuple[str, ...]  # evaluative words: a unit candidate containing one is rejected
+    trim_words: tuple[str, ...]  # determiners dropped from a unit candidate's start, longest first
+    name_words: frozenset[str]  # verbs that occur inside unit names
+    titles: tuple[str, ...]  # longest first
+    festivals: dict[str, str]
+    cues: dict[str, str]  # cue -> role
+    honour_heads: tuple[str, ...]  # longest first
+    false_names: frozenset[str]
+
+    def unit_suffix(self, name: str):
+        """The longest unit suffix ``name`` ends with, as (suffix, class, attach), or None."""
+        for row in self.suffixes:
+            if name.endswith(row[0]):
+                return row
+        return None
+
+    def title_at_end(self, text: str) -> str | None:
+        for t in self.titles:
+            if text.endswith(t):
+                return t
+        return None
+
+    def title_at_start(self, text: str) -> str | None:
+        for t in self.titles:
+            if text.startswith(t):
+                return t
+        return None
+
+    def cues_of(self, role: str) -> tuple[str, ...]:
+        return tuple(sorted((c for c, r in self.cues.items() if r == role), key=len, reverse=True))
+
+
+def _by_length(items) -> tuple:
+    return tuple(sorted(items, key=lambda x: len(x[0] if isinstance(x, tuple) else x), reverse=True))
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    surnames = _lines("surnames.txt")
+    return Lexicon(
+        surnames=frozenset(s for s in surnames if len(s) == 1),
+        compound_surnames=frozenset(s for s in surnames if len(s) == 2),
+        suffixes=_by_length(tuple(r) for r in _rows("unit_suffixes.tsv")),
+        not_units=frozenset(_lines("not_units.txt")),
+        reject_words=tuple(w for w, how in _rows("name_descriptors.tsv") if how == "reject"),
+        trim_words=_by_length(w for w, how in _rows("name_descriptors.tsv") if how == "trim"),
+        name_words=frozenset(_lines("name_words.txt")),
+        titles=_by_length(_lines("titles.txt")),
+        festivals=dict(tuple(r) for r in _rows("festivals.tsv")),
+        cues=dict(tuple(r) for r in _rows("honour_cues.tsv")),
+        honour_heads=_by_length(_lines("honour_heads.txt")),
+        false_names=frozenset(_lines("false_names.txt")),
+    )

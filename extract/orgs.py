@@ -1,0 +1,239 @@
+"""Unit names by suffix grammar, split into their nested levels.
+
+A unit name is a chain of segments, each a head plus a unit suffix (``山东分公司`` |
+``二铝生产一区`` | ``党支部``); party and mass bodies may follow a unit with no head of
+their own (``…厂党委``, ``公司党组``). The left edge is where a name cannot go on: a
+punctuation mark, a function word, a verb that is not a business word, a count or a date.
+A chain that starts with the bare word ``公司``/``集团`` refers to the publisher.
+
+>>> from kg.extract.view import TextView
+>>> import spacy
+>>> from kg.extract.tokenizer import RJiebaTokenizer
+>>> nlp = spacy.blank("zh"); nlp.tokenizer = RJiebaTokenizer(nlp.vocab)
+>>> units = find_units(TextView.of(nlp("七一前夕,华北分公司检修厂党委荣获表彰")))
+>>> [u.level_names() for u in units]
+[['华北分公司', '华北分公司检修厂', '华北分公司检修厂党委']]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kg.extract.lexicon import load_lexicon
+from kg.extract.view import PUNCT, TextView, is_cjk
+
+ANAPHORS = ("本公司", "该公司", "本集团", "该集团", "公司", "集团")
+_STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "q", "t", "f", "y", "e", "o", "x", "w"}
+_STOP_WORDS = set("的和与及在对为向由是了将把被从经同跟给让使以于并或等到赴至自按据随也都又还就即要会能")
+_NUMERAL = set("一二三四五六七八九十百0123456789〇零两甲乙丙丁")
+_COUNT = re.compile(r"[0-9一二三四五六七八九十百千两]+[个名家位人项支批]$")
+_DATE = re.compile(r"([0-9]+|[一二三四五六七八九十〇]+)[年月日号]$")
+MAX_NAME = 30
+# Openings of party and state organ names (中共…委员会, 国家…局, 省…厅).
+_STATE_PREFIXES = ("中共", "中央", "国家", "国务院", "全国", "省", "市", "县", "自治区")
+
+
+@dataclass
+class UnitMention:
+    """A unit name in the text: ``[start, end)`` with its level ends (last == end)."""
+
+    start: int
+    end: int
+    text: str
+    level_ends: list[int]
+    classes: list[str]
+    anaphor: str | None = None  # leading 公司/集团 that stands for the publisher
+    short_form: bool = False  # a name without suffix found from context (西南铝)
+    inside_quote: bool = False
+    names: list[str] = field(default_factory=list)  # canonical level names, set by resolution
+
+    def level_names(self) -> list[str]:
+        return [self.text[: e - self.start] for e in self.level_ends]
+
+
+@lru_cache(maxsize=1)
+def _suffix_pattern():
+    lex = load_lexicon()
+    return re.compile("|".join(re.escape(s) for s, _, _ in lex.suffixes))
+
+
+def _suffix_ends(view: TextView, lo: int, hi: int):
+    """Yield (end, suffix, class, attach) for each valid unit suffix ending in [lo, hi)."""
+    lex = load_lexicon()
+    s = view.text
+    ends: dict[int, tuple] = {}
+    pat = _suffix_pattern()
+    for i in range(lo, hi):
+        m = pat.match(s, i)
+        while m:
+            row = lex.unit_suffix(s[i : m.end()])
+            if row and len(row[0]) == m.end() - i:
+                e = m.end()
+                if e <= hi and (e not in ends or len(ends[e][0]) < len(row[0])):
+                    ends[e] = row
+            # overlapping shorter alternatives starting here (厂 vs 厂长) are covered by
+            # the scan starting at every position
+            break
+    for e in sorted(ends):
+        suffix, cls, attach = ends[e]
+        if _valid_suffix_end(view, e, suffix, attach):
+            yield e, suffix, cls, attach
+
+
+def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str) -> bool:
+    lex = load_lexicon()
+    s = view.text
+    start = e - len(suffix)
+    # a common word ends here (干部, 全部, 社区, 队伍…)
+    for w in lex.not_units:
+        if len(w) > len(suffix) and s.endswith(w, 0, e) and not _is_unit_word(w):
+            return False
+    # a title or a longer word runs through the suffix's end (厂长, 局长, 党组织, 部门)
+    for p in range(start, e):
+        t = lex.title_at_start(s[p : p + 8])
+        if t and p + len(t) > e:
+            return False
+    tok_end = view.token_end[e - 1]
+    if tok_end > e:
+        rest = s[e:tok_end]
+        if not (lex.title_at_start(s[e : e + 8]) or lex.unit_suffix(rest) or _starts_suffix(rest)):
+            return False
+    if attach == "numeral" and (start == 0 or s[start - 1] not in _NUMERAL):
+        return False
+    return True
+
+
+def _is_unit_word(w: str) -> bool:
+    return w in {"公司", "集团", "企业", "单位", "党委", "党组", "党支部"}
+
+
+def _starts_suffix(text: str) -> bool:
+    return any(text.startswith(sfx) for sfx, _, _ in load_lexicon().suffixes)
+
+
+def _left_edge(view: TextView, pos: int, floor: int) -> int:
+    """Walk left from ``pos`` over name characters; return where the name starts."""
+    lex = load_lexicon()
+    s = view.text
+    i = pos
+    while i > floor:
+        ch = s[i - 1]
+        if ch in PUNCT or not (is_cjk(ch) or ch.isalnum()):
+            break
+        a, b, tag = view.token_at(i - 1)
+        a = max(a, floor)
+        word = s[a:b]
+        if word in lex.name_words:
+            i = a
+            continue
+        if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or (tag.startswith("v") and tag != "vn")):
+            break
+        if b <= pos and (_COUNT.search(s[max(floor, a - 4) : b]) or _DATE.search(s[max(floor, a - 6) : b])):
+            break
+        if b <= pos and any(s.endswith(c, 0, b) for c in lex.cues) and word not in lex.name_words:
+            break
+        if b <= pos and lex.title_at_end(s[max(floor, b - 8) : b]) and not _starts_suffix(s[b:pos]):
+            break
+        i = a if a < i else i - 1
+        if pos - i > MAX_NAME:
+            break
+    return i
+
+
+def find_units(view: TextView, quotes: list[tuple[int, int]] = ()) -> list[UnitMention]:
+    """Unit names in every sentence of ``view``, longest chains, left to right."""
+    units: list[UnitMention] = []
+    for lo, hi in view.sentences:
+        units.extend(_units_in(view, lo, hi, quotes))
+    return units
+
+
+def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
+    lex = load_lexicon()
+    s = view.text
+    found: list[UnitMention] = []
+    for e, suffix, cls, attach in _suffix_ends(view, lo, hi):
+        floor = lo
+        for qa, qb in quotes:  # names do not run across quote marks
+            if qa <= e - 1 < qb:
+                floor = max(floor, qa)
+        start = _left_edge(view, e - len(suffix), floor)
+        if found and found[-1].end > start and found[-1].end <= e - len(suffix):
+            prev = found.pop()  # this suffix extends the previous chain: a nested level
+            start = prev.start
+            levels, classes = prev.level_ends + [e], prev.classes + [cls]
+        elif found and found[-1].end > start:
+            continue
+        else:
+            levels, classes = [e], [cls]
+        unit = _make_unit(s, start, levels, classes, suffix, attach)
+        if unit:
+            found.append(unit)
+    return [u for u in (_check(u, lex) for u in found) if u]
+
+
+def _make_unit(s: str, start: int, levels: list[int], classes: list[str], suffix: str, attach: str):
+    text = s[start : levels[-1]]
+    return UnitMention(start, levels[-1], text, list(levels), list(classes))
+
+
+def _check(unit: UnitMention, lex) -> UnitMention | None:
+    """Trim determiners, resolve a leading anaphor, drop levels without a head."""
+    text = unit.text
+    for w in lex.trim_words:
+        if text.startswith(w) and len(text) > len(w):
+            cut = len(w)
+            unit = UnitMention(unit.start + cut, unit.end, text[cut:], unit.level_ends, unit.classes)
+            text = unit.text
+            break
+    for a in ANAPHORS:
+        if text.startswith(a) and _head_free(text[len(a) :]):
+            unit.anaphor = a
+            break
+    # an evaluative word (标杆, 一流, 基层) ends the name before the level that holds it
+    for k, e in enumerate(unit.level_ends):
+        seg = text[(unit.level_ends[k - 1] - unit.start if k else 0) : e - unit.start]
+        if any(w in seg for w in lex.reject_words):
+            if k == 0:
+                return None
+            unit = UnitMention(unit.start, unit.level_ends[k - 1], text[: unit.level_ends[k - 1] - unit.start],
+                               unit.level_ends[:k], unit.classes[:k], unit.anaphor)
+            text = unit.text
+            break
+    if text in lex.not_units and not unit.anaphor:
+        return None
+    # every level needs a head, except bare party/mass bodies right after a unit
+    ends, classes, prev = [], [], unit.start
+    for e, cls in zip(unit.level_ends, unit.classes):
+        seg = unit.text[prev - unit.start : e - unit.start]
+        row = lex.unit_suffix(seg)
+        has_head = row is not None and len(seg) > len(row[0])
+        if has_head or (row and row[2] == "bare" and ends) or (not ends and unit.anaphor and seg == unit.anaphor):
+            ends.append(e)
+            classes.append(cls)
+            prev = e
+        elif ends or e == unit.level_ends[-1]:
+            # a headless segment joins the next level (or the last one)
+            continue
+    if not ends or ends[-1] != unit.end:
+        if ends and unit.anaphor is None:
+            unit = UnitMention(unit.start, ends[-1], unit.text[: ends[-1] - unit.start], ends, classes)
+        elif not ends:
+            return None
+    unit.level_ends, unit.classes = ends, classes
+    first = unit.text[: ends[0] - unit.start]
+    if classes[0] == "Department" and not unit.anaphor and (len(first) <= 3 or first.startswith(_STATE_PREFIXES)):
+        # 中宣部, 国家发改委…: an abbreviated ministry or a state organ, not a company department
+        unit.classes = ["GovernmentAgency"] + classes[1:]
+    if unit.anaphor and unit.text == unit.anaphor:
+        unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
+    return unit
+
+
+def _head_free(rest: str) -> bool:
+    """After a leading 公司, the rest starts with a sub-unit, not with more name (公司党组 vs 公司化)."""
+    if not rest:
+        return True
+    lex = load_lexicon()
+    return _starts_suffix(rest) or any(rest.startswith(w) for w in ("直属", "机关", "所属", "下属", "本部", "总部"))

@@ -1,0 +1,183 @@
+"""People and the posts they hold, found from context.
+
+jieba knows common names but misses rare ones (a rare surname splits off as its own
+token), so a name is accepted where context vouches for it: after or before a post title
+(``局长高某某``, ``赵某某总经理``), before ``同志``, after a unit in a recipient list, or
+in a ``、`` list beside such names. The name must start with a surname from the table and
+must not be a common word.
+
+>>> import spacy
+>>> from kg.extract.tokenizer import RJiebaTokenizer
+>>> from kg.extract.view import TextView
+>>> nlp = spacy.blank("zh"); nlp.tokenizer = RJiebaTokenizer(nlp.vocab)
+>>> v = TextView.of(nlp("检修厂厂长亓德昌在会上讲话"))
+>>> [(p.name, p.title) for p in find_people(v, find_titles(v))]
+[('亓德昌', '厂长')]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import rjieba
+
+from kg.extract.lexicon import load_lexicon
+from kg.extract.view import is_cjk
+
+# Characters that follow a name rather than continue it (张三荣获, 张三在, 张三等).
+NAME_BREAK = set("在的等同和与及为是对说指表强要也都到来去带主出讲提介代作率向以从将把被就并于荣获代任兼任")
+NOT_TITLE_AFTER = ("会", "台", "部门", "单位", "团")
+
+
+@dataclass
+class TitleMention:
+    start: int
+    end: int
+    title: str
+
+
+@dataclass
+class PersonMention:
+    start: int
+    end: int
+    name: str
+    title: str | None = None  # post title stated with the name
+    title_start: int | None = None
+    titles: tuple[str, ...] = ()  # all titles of a combined post (党委副书记、总经理)
+    unit: object | None = None  # the unit named right before the person or the title
+
+
+def find_titles(view) -> list[TitleMention]:
+    """Post titles, longest match, left to right, not inside a longer word (董事会, 主席台)."""
+    lex = load_lexicon()
+    s = view.text
+    out, i = [], 0
+    while i < len(s):
+        t = lex.title_at_start(s[i : i + 8])
+        if t and not any(s.startswith(w, i + len(t)) for w in NOT_TITLE_AFTER):
+            out.append(TitleMention(i, i + len(t), t))
+            i += len(t)
+        else:
+            i += 1
+    return out
+
+
+@lru_cache(maxsize=65536)
+def plausible_name(name: str) -> bool:
+    """A surname-led 2-4 character string that is not a common word."""
+    lex = load_lexicon()
+    if not 2 <= len(name) <= 4 or not all(is_cjk(c) for c in name):
+        return False
+    if name[:2] in lex.compound_surnames:
+        if len(name) < 3:
+            return False
+    elif name[0] not in lex.surnames or len(name) == 4:
+        return False
+    if name in lex.false_names or any(name.startswith(w) for w in lex.false_names if len(w) >= 2):
+        return False
+    if lex.title_at_start(name[1:]) or any(c in lex.cues for c in (name[1:], name[-2:])):
+        return False
+    if any(name.endswith(sfx) for sfx, _, _ in lex.suffixes):
+        return False
+    tagged = rjieba.tag(name)
+    if len(tagged) == 1 and not tagged[0][1].startswith("nr"):
+        return False  # the whole string is a dictionary word that is not a name
+    if len(name) == 3 and len(tagged) == 2 and len(tagged[0][0]) == 2 and tagged[0][1][0] in "vdpca":
+        return False  # 高要求, 全面性: a common two-character word plus one
+    return True
+
+
+def name_after(view, pos: int) -> tuple[int, int] | None:
+    """The name starting at ``pos``, choosing 2 or 3 characters from tokens and context."""
+    s = view.text
+    a, b, tag = view.token_at(pos) if pos < len(s) else (pos, pos, "")
+    if a == pos and tag.startswith("nr") and 2 <= b - a <= 4 and plausible_name(s[a:b]):
+        return a, b
+    lex = load_lexicon()
+    first = 2 if s[pos : pos + 2] in lex.compound_surnames else 1
+    for length in (first + 2, first + 1):
+        end = pos + length
+        if end > len(s):
+            continue
+        if length == first + 2 and s[end - 1] in NAME_BREAK:
+            continue
+        if plausible_name(s[pos:end]):
+            return pos, end
+    return None
+
+
+def name_before(view, end: int, floor: int = 0) -> tuple[int, int] | None:
+    """The name ending at ``end``: 3 characters when the one before them is a boundary, else 2."""
+    s = view.text
+    a, b, tag = view.token_at(end - 1) if end > 0 else (end, end, "")
+    if b == end and a >= floor and tag.startswith("nr") and 2 <= b - a <= 4 and plausible_name(s[a:b]):
+        return a, b
+    for length in (3, 2, 4):
+        start = end - length
+        if start < floor:
+            continue
+        if plausible_name(s[start:end]) and (length == 2 or _boundary_before(view, start, floor)):
+            return start, end
+    return None
+
+
+def _boundary_before(view, pos: int, floor: int) -> bool:
+    s = view.text
+    if pos <= floor:
+        return True
+    ch = s[pos - 1]
+    return not is_cjk(ch) or view.token_end[pos - 1] == pos
+
+
+def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMention]:
+    """People introduced by a post title (before or after the name) or by ``同志``."""
+    s = view.text
+    people: dict[int, PersonMention] = {}
+    unit_ends = {u.end for u in units}
+    i = 0
+    while i < len(titles):
+        # a combined post: titles joined by 、 (党委副书记、总经理王某)
+        j = i
+        while j + 1 < len(titles) and s[titles[j].end : titles[j + 1].start] in ("、", "兼", "和"):
+            j += 1
+        group = titles[i : j + 1]
+        last, first = group[-1], group[0]
+        span = name_after(view, last.end) if last.end < len(s) else None
+        if span and span[0] not in unit_ends:
+            people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]], first.title, first.start,
+                                                    tuple(t.title for t in group)))
+        elif first.start not in unit_ends:
+            span = name_before(view, first.start)
+            if span:
+                people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]], first.title, first.start,
+                                                        tuple(t.title for t in group)))
+        i = j + 1
+    pos = s.find("同志")
+    while pos != -1:
+        span = name_before(view, pos)
+        if span:
+            people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]]))
+        pos = s.find("同志", pos + 2)
+    return sorted(people.values(), key=lambda p: p.start)
+
+
+def extend_lists(view, people: list[PersonMention]) -> list[PersonMention]:
+    """Names in a ``、`` list next to a known name are names too (张三、李四、王五等)."""
+    s = view.text
+    known = {p.start: p for p in people}
+    added = True
+    while added:
+        added = False
+        for p in list(known.values()):
+            for direction in (1, -1):
+                if direction == 1 and s[p.end : p.end + 1] == "、":
+                    span = name_after(view, p.end + 1)
+                    if span and span[1] < len(s) and s[span[1]] in "、等和，,。；" and span[0] not in known:
+                        known[span[0]] = PersonMention(*span, s[span[0] : span[1]])
+                        added = True
+                elif direction == -1 and p.start > 0 and s[p.start - 1] == "、":
+                    span = name_before(view, p.start - 1)
+                    if span and span[0] not in known and (span[0] == 0 or not is_cjk(s[span[0] - 1]) or s[span[0] - 1] == "、"):
+                        known[span[0]] = PersonMention(*span, s[span[0] : span[1]])
+                        added = True
+    return sorted(known.values(), key=lambda p: p.start)

@@ -1,0 +1,159 @@
+"""The extraction pipeline: ``spacy.blank("zh")``, an rjieba tokenizer and rule components.
+
+Each component does one thing to the ``Doc`` and leaves its result there:
+
+==================  =============================================================
+``kg_view``         sentence starts; ``doc._.view`` (character view of the text)
+``kg_units``        ``doc._.units``: unit names split into levels
+``kg_titles``       ``doc._.titles``: post titles
+``kg_people``       ``doc._.people``: people found by post, ``同志`` and lists
+``kg_awards``       ``doc._.awards``: honours with recipients, body, date, count
+``kg_facts``        ``doc._.facts``: a :class:`~kg.extract.facts.DocumentFacts`
+``kg_spans``        ``doc.spans["org"|"person"|"honour"|"post"]`` and ``doc.ents``
+==================  =============================================================
+
+The ``Doc`` is made over the Simplified, pinyin-free view of the text; ``doc._.norm``
+maps its offsets back to the original, and ``doc._.document`` holds the metadata.
+
+>>> from kg.extract.reader import make_document
+>>> facts = extract(make_document("d1", "检修厂厂长亓德昌荣获“劳动模范”称号。"))
+>>> sorted(e.name for e in facts.entities.values())
+['亓德昌', '劳动模范', '检修厂']
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from kg.extract.facts import Document, DocumentFacts
+from kg.extract.honours import find_awards, find_quotes
+from kg.extract.normalize import normalize
+from kg.extract.orgs import find_units
+from kg.extract.people import extend_lists, find_people, find_titles
+from kg.extract.resolve import Resolver
+from kg.extract.tokenizer import RJiebaTokenizer
+from kg.extract.view import TextView
+
+COMPONENTS = ("kg_view", "kg_units", "kg_titles", "kg_people", "kg_awards", "kg_facts", "kg_spans")
+
+for _name in ("document", "norm", "view", "units", "titles", "people", "awards", "facts"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
+
+
+@Language.component("kg_view")
+def view_component(doc: Doc) -> Doc:
+    view = TextView.of(doc)
+    starts = {a for a, _ in view.sentences}
+    for tok in doc:
+        tok.is_sent_start = tok.i == 0 or tok.idx in starts
+    doc._.view = view
+    return doc
+
+
+@Language.component("kg_units")
+def units_component(doc: Doc) -> Doc:
+    doc._.units = find_units(doc._.view, find_quotes(doc.text))
+    return doc
+
+
+@Language.component("kg_titles")
+def titles_component(doc: Doc) -> Doc:
+    doc._.titles = find_titles(doc._.view)
+    return doc
+
+
+@Language.component("kg_people")
+def people_component(doc: Doc) -> Doc:
+    people = find_people(doc._.view, doc._.titles, doc._.units)
+    doc._.people = extend_lists(doc._.view, people)
+    return doc
+
+
+@Language.component("kg_awards")
+def awards_component(doc: Doc) -> Doc:
+    document = doc._.document
+    doc._.awards = find_awards(doc._.view, doc._.units, doc._.people, document.date if document else None)
+    return doc
+
+
+@Language.component("kg_facts")
+def facts_component(doc: Doc) -> Doc:
+    document = doc._.document or Document(id="doc", text=doc.text)
+    norm = doc._.norm or normalize(doc.text)
+    resolver = Resolver(document, norm, doc._.view)
+    units = doc._.units
+    resolver.choose_publisher(units)
+    unit_keys = resolver.add_units(units)
+    for p in doc._.people:
+        resolver.add_person(p, units, unit_keys)
+    for a in doc._.awards:
+        resolver.add_award(a, units, unit_keys)
+    doc._.facts = resolver.facts
+    return doc
+
+
+@Language.component("kg_spans")
+def spans_component(doc: Doc) -> Doc:
+    """Expose mentions as spaCy spans, splitting tokens where a name ends inside one."""
+    groups = {
+        "org": [(u.start, u.end) for u in doc._.units],
+        "person": [(p.start, p.end) for p in doc._.people],
+        "honour": [(a.honour.start, a.honour.end) for a in doc._.awards],
+        "post": [(t.start, t.end) for t in doc._.titles],
+    }
+    _split_tokens_at(doc, {i for spans in groups.values() for span in spans for i in span})
+    for label, spans in groups.items():
+        doc.spans[label] = [doc.char_span(a, b, label=label.upper()) for a, b in sorted(set(spans))]
+    ents, last = [], -1
+    for label in ("person", "org", "honour"):
+        for span in doc.spans[label]:
+            ents.append(span)
+    ents.sort(key=lambda sp: (sp.start, -len(sp)))
+    kept = []
+    for span in ents:
+        if span.start >= last:
+            kept.append(span)
+            last = span.end
+    doc.ents = kept
+    return doc
+
+
+def _split_tokens_at(doc: Doc, cuts: set[int]) -> None:
+    with doc.retokenize() as retokenizer:
+        for tok in doc:
+            inner = sorted(c - tok.idx for c in cuts if tok.idx < c < tok.idx + len(tok.text))
+            if inner:
+                bounds = [0] + inner + [len(tok.text)]
+                orths = [tok.text[a:b] for a, b in zip(bounds, bounds[1:])]
+                retokenizer.split(tok, orths, heads=[(tok, 0)] * len(orths))
+
+
+@lru_cache(maxsize=1)
+def make_nlp() -> Language:
+    """The pipeline: a blank Chinese model with the rjieba tokenizer and the rule components."""
+    nlp = spacy.blank("zh")
+    nlp.tokenizer = RJiebaTokenizer(nlp.vocab)
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    return nlp
+
+
+def process(document: Document, nlp: Language | None = None) -> Doc:
+    """Run the pipeline on one document; the ``Doc`` carries every intermediate result."""
+    nlp = nlp or make_nlp()
+    norm = normalize(document.text)
+    doc = nlp.make_doc(norm.simplified)
+    doc._.document = document
+    doc._.norm = norm
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc
+
+
+def extract(document: Document, nlp: Language | None = None) -> DocumentFacts:
+    """The facts of one document."""
+    return process(document, nlp)._.facts

@@ -1,0 +1,211 @@
+"""From mentions to facts: canonical names, aliases, the publisher, and relations.
+
+* The publisher is the company the report is about: the most-mentioned top-level company
+  or group (counting its short forms), else the one in the header's source line. The
+  bare ``公司``/``本公司`` (and ``集团``) stands for it; ``该公司`` for the last company named.
+* Short forms merge into their full names: declared ones (``(以下简称“X”)``) and
+  abbreviations by rule: same first character, same unit suffix, and the short form's
+  characters appear in order in the full one (``中X公司`` ⊂ ``中国X业公司``).
+* Nested names give one entity per level, each ``subOrganizationOf`` the level above; a
+  top-level branch, department or plant with no named parent belongs to the publisher.
+
+Example: see ``kg.extract.pipeline.extract``.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+from kg.extract.facts import Award, DocumentFacts, Entity, Mention, Relation
+from kg.extract.lexicon import load_lexicon
+
+_TOP_CLASSES = ("Company", "Group")
+_ATTACH_TO_PUBLISHER = ("BranchCompany", "Department", "Plant", "Team", "PartyCommittee", "PartyBranch", "MassOrganization")
+_DECLARED = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    return opencc.OpenCC("s2t")
+
+
+def is_abbreviation(short: str, full: str) -> bool:
+    """True when ``short`` abbreviates ``full`` (same first character and suffix, characters in order).
+
+    >>> is_abbreviation("中钢公司", "中国钢铁公司"), is_abbreviation("华电", "华北电力公司")
+    (True, True)
+    >>> is_abbreviation("北京公司", "华北电力公司")
+    False
+    """
+    if len(short) >= len(full) or short[0] != full[0]:
+        return False
+    lex = load_lexicon()
+    s_suffix, f_suffix = lex.unit_suffix(short), lex.unit_suffix(full)
+    s_head = short[: len(short) - len(s_suffix[0])] if s_suffix else short
+    if s_suffix and (not f_suffix or s_suffix[0] != f_suffix[0]):
+        return False
+    f_head = full[: len(full) - len(f_suffix[0])] if f_suffix else full
+    if len(s_head) < 2:
+        return False
+    it = iter(f_head)
+    return all(ch in it for ch in s_head)
+
+
+class Resolver:
+    """Builds a :class:`DocumentFacts` from the mentions the pipeline found."""
+
+    def __init__(self, document, norm, view):
+        self.document = document
+        self.norm = norm
+        self.view = view
+        self.facts = DocumentFacts(document=document)
+        self.facts.sentences = [norm.to_original(a, b) for a, b in view.sentences]
+        self.alias: dict[str, str] = {}  # Simplified surface name -> canonical name
+        self.publisher: str | None = None
+
+    # -- mentions and entities -------------------------------------------------
+    def mention(self, start: int, end: int) -> Mention:
+        a, b = self.norm.to_original(start, end)
+        return Mention(self.document.id, a, b, self.norm.original[a:b], self.view.sentence_of(start))
+
+    def entity(self, type_: str, name: str, start: int, end: int, org_class: str | None = None) -> Entity:
+        key = f"{type_}:{name}"
+        ent = self.facts.entities.get(key)
+        if ent is None:
+            ent = Entity(key=key, type=type_, name=name, org_class=org_class)
+            self.facts.entities[key] = ent
+        surface = self.norm.text[start:end]
+        ent.forms.add(surface)
+        if self.document.script == "Hant" and ent.label_hant is None:
+            ent.label_hant = surface if self.norm.simplified[start:end] == name else _s2t().convert(name)
+        if self.norm.simplified[start:end] != name:
+            ent.aliases.add(self.norm.simplified[start:end])
+        ent.org_class = ent.org_class or org_class
+        m = self.mention(start, end)
+        if m not in ent.mentions:
+            ent.mentions.append(m)
+        return ent
+
+    # -- organisations ------------------------------------------------------------
+    def choose_publisher(self, units) -> None:
+        s = self.view.text
+        tops = [u.level_names()[0] for u in units if not u.anaphor and u.classes[0] in _TOP_CLASSES]
+        for short in set(tops):
+            for full in set(tops):
+                if is_abbreviation(short, full):
+                    self.alias[short] = full
+        for u in units:  # declared short forms: XX公司(以下简称“X”)
+            m = _DECLARED.match(s, u.end)
+            if m and not u.anaphor:
+                self.alias[m.group(1)] = u.level_names()[-1]
+        counts: dict[str, int] = {}
+        for name in tops:
+            canon = self.alias.get(name, name)
+            counts[canon] = counts.get(canon, 0) + 1
+        source = self.document.source or ""
+        from_source = [c for c in counts if source.startswith(c)]
+        if from_source:
+            self.publisher = from_source[0]
+        elif counts:
+            self.publisher = max(counts, key=lambda c: (counts[c], -tops.index(next(t for t in tops if self.alias.get(t, t) == c))))
+        self.facts.publisher = f"Organization:{self.publisher}" if self.publisher else None
+
+    def canonical_levels(self, unit, last_company: str | None) -> list[str]:
+        names = unit.level_names()
+        if unit.anaphor:
+            target = last_company if unit.anaphor.startswith("该") and last_company else self.publisher
+            if target:
+                names = [target + n[len(unit.anaphor):] for n in names]
+                if names[0] == target + unit.anaphor[len(unit.anaphor):]:
+                    names[0] = target
+        top = names[0]
+        canon_top = self.alias.get(top, top)
+        return [canon_top + n[len(top):] for n in names]
+
+    def add_units(self, units) -> dict[int, str]:
+        """Entities and part-of links for every unit; returns unit start -> deepest entity key."""
+        keys: dict[int, str] = {}
+        last_company = None
+        for u in units:
+            names = self.canonical_levels(u, last_company)
+            prev = None
+            for k, (name, end, cls) in enumerate(zip(names, u.level_ends, u.classes)):
+                start = u.start
+                ent = self.entity("Organization", name, start, end, cls)
+                if u.anaphor and k == 0:
+                    ent.aliases.add(u.anaphor)
+                if prev is not None:
+                    self.relate(ent.key, "subOrganizationOf", prev, start, end)
+                elif (not u.anaphor and cls in _ATTACH_TO_PUBLISHER and self.publisher and name != self.publisher):
+                    self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", start, end)
+                prev = ent.key
+            if u.classes[0] in _TOP_CLASSES and not u.anaphor:
+                last_company = names[0]
+            keys[u.start] = prev
+        self.add_declared_short_forms(units)
+        return keys
+
+    def add_declared_short_forms(self, units) -> None:
+        """Bare occurrences of a declared short form are mentions of its unit."""
+        s = self.view.text
+        covered = [(u.start, u.end) for u in units]
+        for short, full in self.alias.items():
+            key = f"Organization:{full}"
+            if key not in self.facts.entities or len(short) < 2:
+                continue
+            for m in re.finditer(re.escape(short), s):
+                if not any(a <= m.start() < b for a, b in covered):
+                    self.entity("Organization", full, m.start(), m.end())
+
+    def relate(self, s: str, p: str, o: str, start: int, end: int, post: str | None = None) -> None:
+        if s == o:
+            return
+        for r in self.facts.relations:
+            if (r.s, r.p, r.o, r.post) == (s, p, o, post):
+                r.evidence.append(self.mention(start, end))
+                return
+        self.facts.relations.append(Relation(s, p, o, post, [self.mention(start, end)]))
+
+    # -- people and awards ----------------------------------------------------------
+    def unit_key(self, unit, unit_keys) -> str | None:
+        if unit is None:
+            return None
+        if hasattr(unit, "level_ends"):
+            return unit_keys.get(unit.start)
+        name = self.alias.get(unit.text, unit.text)  # a short form from a recipient list
+        return self.entity("Organization", name, unit.start, unit.end).key
+
+    def add_person(self, p, units, unit_keys) -> str:
+        ent = self.entity("Person", p.name, p.start, p.end)
+        unit = p.unit
+        if unit is None:
+            anchor = p.title_start if p.title and p.title_start is not None and p.title_start < p.start else p.start
+            before = [u for u in units if u.end == anchor]
+            unit = before[-1] if before else None
+        ukey = self.unit_key(unit, unit_keys)
+        starts = [p.start] + ([unit.start] if unit is not None else []) + ([p.title_start] if p.title else [])
+        ends = [p.end] + ([p.title_start + len(p.title)] if p.title else [])
+        lo, hi = min(starts), max(ends)
+        if p.title:
+            ukey = ukey or (f"Organization:{self.publisher}" if self.publisher else None)
+            for title in p.titles or (p.title,):
+                if ukey:
+                    self.relate(ent.key, "holdsPost", ukey, lo, hi, title)
+        elif ukey:
+            self.relate(ent.key, "memberOf", ukey, lo, hi)
+        return ent.key
+
+    def add_award(self, a, units, unit_keys) -> None:
+        honour = self.entity("Honour", a.honour.name, a.honour.start, a.honour.end)
+        recipients = []
+        for r in a.recipients:
+            if hasattr(r, "level_ends"):
+                recipients.append(unit_keys[r.start])
+            else:
+                recipients.append(self.add_person(r, units, unit_keys))
+        body = unit_keys.get(a.body.start) if a.body is not None else None
+        self.facts.awards.append(
+            Award(honour.key, recipients, body, a.date, a.count, a.recipient_kind, [self.mention(*a.span)])
+        )

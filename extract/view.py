@@ -1,0 +1,78 @@
+"""A character-level view of a segmented ``Doc``, shared by the rule components.
+
+The rules read the Simplified text character by character (names, suffixes, titles) and
+consult jieba's tokens only as hints (token edges and POS tags), since jieba glues or splits
+rare names and unit suffixes unpredictably (局局长, 公司党委).
+
+>>> import spacy
+>>> from kg.extract.tokenizer import RJiebaTokenizer
+>>> nlp = spacy.blank("zh"); nlp.tokenizer = RJiebaTokenizer(nlp.vocab)
+>>> v = TextView.of(nlp("公司召开会议。张三发言"))
+>>> v.sentences
+[(0, 7), (7, 11)]
+>>> v.token_at(1)
+(0, 2, 'n')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SENTENCE_END = "。！？!?\n"
+CLAUSE_END = "；;"
+LIST_SEP = "、，,"
+OPEN_QUOTES = "“「『‘\"《〈"
+CLOSE_QUOTES = "”」』’\"》〉"
+PUNCT = set(SENTENCE_END + CLAUSE_END + LIST_SEP + OPEN_QUOTES + CLOSE_QUOTES + "：:（）()[]【】—…·- \t\u3000")
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+@dataclass
+class TextView:
+    text: str
+    token_start: list[int]  # per character: start of its token
+    token_end: list[int]  # per character: end of its token
+    token_tag: list[str]  # per character: its token's POS tag
+    sentences: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, doc) -> "TextView":
+        n = len(doc.text)
+        starts, ends, tags = [0] * n, [0] * n, [""] * n
+        for tok in doc:
+            a, b = tok.idx, tok.idx + len(tok.text)
+            for i in range(a, b):
+                starts[i], ends[i], tags[i] = a, b, tok.tag_
+        return cls(doc.text, starts, ends, tags, split_sentences(doc.text))
+
+    def token_at(self, i: int) -> tuple[int, int, str]:
+        return self.token_start[i], self.token_end[i], self.token_tag[i]
+
+    def sentence_of(self, i: int) -> int:
+        for k, (a, b) in enumerate(self.sentences):
+            if a <= i < b:
+                return k
+        return len(self.sentences) - 1
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: text up to and including a sentence-final mark or newline.
+
+    Closing quotes right after the mark stay with the sentence; blank spans are dropped.
+    """
+    spans, start, i, n = [], 0, 0, len(text)
+    while i < n:
+        if text[i] in SENTENCE_END:
+            j = i + 1
+            while j < n and text[j] in CLOSE_QUOTES:
+                j += 1
+            if text[start:j].strip():
+                spans.append((start, j))
+            start = i = j
+            continue
+        i += 1
+    if text[start:].strip():
+        spans.append((start, n))
+    return spans
