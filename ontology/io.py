@@ -51,7 +51,14 @@ SUFFIXES = {
     ".nq": "nquads",
     ".nquads": "nquads",
 }
-_ALIASES = {"ttl": "turtle", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "nq": "nquads", "n-quads": "nquads"}
+_ALIASES = {
+    "ttl": "turtle",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "json-ld": "jsonld",
+    "nq": "nquads",
+    "n-quads": "nquads",
+}
 
 
 class GraphParseError(ValueError):

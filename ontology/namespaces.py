@@ -106,5 +106,6 @@ def award_iri(
     count: int | None = None,
 ) -> URIRef:
     """One conferral in one document; everything that tells two conferrals apart goes in the hash."""
-    parts = (doc_id, honour, str(len(recipients)), *recipients, date or "", conferred_by or "", "" if count is None else str(count))
+    count_text = "" if count is None else str(count)
+    parts = (doc_id, honour, str(len(recipients)), *recipients, date or "", conferred_by or "", count_text)
     return KGD[f"award/{_hash(*parts)}"]

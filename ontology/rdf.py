@@ -159,7 +159,7 @@ class _DocumentGraph:
             elif relation.p == "holdsPost":
                 self._add_post(s, relation.o, relation.post, relation.evidence)
             else:
-                raise ValueError(f"document {self.document.id!r}: unknown relation predicate {relation.p!r}")
+                raise self._error(f"unknown relation predicate {relation.p!r}")
         for award in self.facts.awards:
             self._add_award(award)
         materialise_transitive_suborganizations(self.graph)
@@ -182,14 +182,17 @@ class _DocumentGraph:
             elif entity.type == "Honour":
                 iris[key] = honour_iri(entity.name)
             else:
-                raise ValueError(f"document {self.document.id!r}: entity {key!r} has unknown type {entity.type!r}")
+                raise self._error(f"entity {key!r} has unknown type {entity.type!r}")
         return iris
+
+    def _error(self, problem: str) -> ValueError:
+        return ValueError(f"document {self.document.id!r}: {problem}")
 
     def _iri(self, key: str) -> URIRef:
         try:
             return self.iris[key]
         except KeyError:
-            raise ValueError(f"document {self.document.id!r}: no entity with key {key!r}") from None
+            raise self._error(f"no entity with key {key!r}") from None
 
     # -- nodes
 
@@ -228,7 +231,7 @@ class _DocumentGraph:
         add((node, RDF.type, ENTITY_CLASSES[entity.type]))
         if entity.org_class:
             if entity.org_class not in ORG_CLASSES:
-                raise ValueError(f"document {self.document.id!r}: {entity.key!r} has unknown org_class {entity.org_class!r}")
+                raise self._error(f"{entity.key!r} has unknown org_class {entity.org_class!r}")
             add((node, RDF.type, KG[entity.org_class]))
         self._add_labels(node, entity.name, entity.label_hant)
         for alias in sorted(entity.aliases):
@@ -242,12 +245,10 @@ class _DocumentGraph:
             self.graph.add((node, RDFS.label, Literal(label_hant, lang=HANT)))
 
     def _mention(self, mention: Mention) -> URIRef:
-        text, doc_id = self.document.text, self.document.id
+        text = self.document.text
         if not 0 <= mention.start < mention.end <= len(text):
-            raise ValueError(
-                f"document {doc_id!r}: mention [{mention.start}, {mention.end}) is outside its text of {len(text)} characters"
-            )
-        node = mention_iri(doc_id, mention.start, mention.end)
+            raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
+        node = mention_iri(self.document.id, mention.start, mention.end)
         add = self.graph.add
         add((node, RDF.type, NIF.String))
         add((node, RDF.type, NIF.Phrase))
@@ -261,7 +262,7 @@ class _DocumentGraph:
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
         if not title:
-            raise ValueError(f"document {self.document.id!r}: holdsPost relation to {unit_key!r} has no post title")
+            raise self._error(f"holdsPost relation to {unit_key!r} has no post title")
         unit = self.facts.entities[unit_key]
         post, role = post_iri(title, unit.name), role_iri(title)
         add = self.graph.add
@@ -325,6 +326,6 @@ class _DocumentGraph:
     def _add_date(self, node: URIRef, predicate: URIRef, text: str) -> None:
         literal = typed_date(text)
         if literal is None:
-            warnings.warn(f"document {self.document.id!r}: ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD", stacklevel=2)
+            warnings.warn(str(self._error(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")), stacklevel=2)
             return
         self.graph.add((node, predicate, literal))
