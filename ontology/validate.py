@@ -24,7 +24,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
-import pyshacl
 import typer
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF, SH
@@ -81,6 +80,8 @@ def ontology_graph() -> Graph:
 
 def validate(graph: Graph | Dataset) -> ValidationReport:
     """Validate ``graph`` (a dataset is validated as the union of its graphs)."""
+    import pyshacl  # a second to import: only validation pays for it, not every CLI start
+
     data = merged_graph(graph) if isinstance(graph, Dataset) else graph
     conforms, results, text = pyshacl.validate(
         data, shacl_graph=shapes_graph(), ont_graph=ontology_graph(), inference="none", allow_warnings=True
