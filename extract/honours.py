@@ -181,35 +181,48 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
     while pos < hi:
         while pos < hi and s[pos] in "了，,、和及以":
             pos += 1
+        clause_end = _clause_end(s, pos, hi)
+        wei = s.find("为", pos, clause_end)
+        quote = next((i for i in range(pos, clause_end) if s[i] in OPEN_QUOTES), -1)
         m = _COUNT.match(s, pos)
-        wei = s.find("为", pos, min(hi, pos + 40))
+        if wei != -1 and quote != -1 and quote < wei:
+            wei = -1  # 为 inside or after the honour belongs to another phrase
         if m:
-            # counted recipients: N个X为“H” or bare N名H
-            if wei != -1 and all(ch not in "，,。；;" for ch in s[m.end() : wei]):
-                honours = _honours_after(s, wei + 1, hi, strong=False)
-                kind = s[m.end() : wei]
+            # counted recipients: N个X为“H”, N名X“H”称号, or N名H
+            if wei != -1:
+                honours, kind = _honours_after(s, wei + 1, hi, strong=False), s[m.end() : wei]
+            elif quote != -1:
+                honours, kind = _honours_after(s, quote, hi, strong=False), s[m.end() : quote]
             else:
-                honours = _bare_counted(s, m.end(), hi)
-                kind = None
-            if not honours:
+                honours, kind = _bare_counted(s, m.end(), hi), None
+            recipients = []
+        else:
+            # named recipients: A、B为“H” or 授予A、B“H”称号
+            stop = wei if wei != -1 else quote
+            if stop == -1:
                 break
-            for h in honours:
-                awards.append(AwardMention(h, [], body, date, _number(m.group(1)), kind or m.group(2), (cue_at, h.end)))
-            pos = honours[-1].end + 1
-            while pos < hi and s[pos - 1] in CLOSE_QUOTES + "称号荣誉":
-                pos += 1
-            continue
-        if wei != -1 and all(ch not in "。；;" for ch in s[pos:wei]):
-            # named recipients: A、B为“H”
-            honours = _honours_after(s, wei + 1, hi, strong=False)
-            recipients = _recipients(view, units, people, pos, wei, doc_date)
-            if honours and recipients:
-                for h in honours:
-                    awards.append(AwardMention(h, list(recipients), body, date, None, None, (cue_at, h.end)))
-                pos = honours[-1].end + 1
-                continue
-        break
+            honours = _honours_after(s, stop + 1 if stop == wei else stop, hi, strong=False)
+            recipients = _recipients(view, units, people, pos, stop, doc_date)
+            kind = None
+            if not recipients:
+                break
+        if not honours:
+            break
+        for h in honours:
+            count = _number(m.group(1)) if m else None
+            awards.append(AwardMention(h, list(recipients), body, date, count, (kind or m.group(2)) if m else None,
+                                       (cue_at, h.end)))
+        pos = honours[-1].end + 1
+        while pos < hi and s[pos] in CLOSE_QUOTES + "称号荣誉":
+            pos += 1
     return awards
+
+
+def _clause_end(s: str, pos: int, hi: int) -> int:
+    for i in range(pos, hi):
+        if s[i] in "。；;，,":
+            return i
+    return hi
 
 
 def _bare_counted(s: str, pos: int, hi: int) -> list[HonourMention]:

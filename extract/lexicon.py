@@ -33,6 +33,7 @@ class Lexicon:
     reject_words: tuple[str, ...]  # evaluative words: a unit candidate containing one is rejected
     trim_words: tuple[str, ...]  # determiners dropped from a unit candidate's start, longest first
     name_words: frozenset[str]  # verbs that occur inside unit names
+    context_verbs: frozenset[str]  # verbs that take a unit as object: never part of its name
     titles: tuple[str, ...]  # longest first
     festivals: dict[str, str]
     cues: dict[str, str]  # cue -> role
@@ -77,6 +78,7 @@ def load_lexicon() -> Lexicon:
         reject_words=tuple(w for w, how in _rows("name_descriptors.tsv") if how == "reject"),
         trim_words=_by_length(w for w, how in _rows("name_descriptors.tsv") if how == "trim"),
         name_words=frozenset(_lines("name_words.txt")),
+        context_verbs=frozenset(_lines("context_verbs.txt")),
         titles=_by_length(_lines("titles.txt")),
         festivals=dict(tuple(r) for r in _rows("festivals.tsv")),
         cues=dict(tuple(r) for r in _rows("honour_cues.tsv")),

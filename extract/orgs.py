@@ -23,13 +23,20 @@ from functools import lru_cache
 from kg.extract.lexicon import load_lexicon
 from kg.extract.view import PUNCT, TextView, is_cjk
 
-ANAPHORS = ("本公司", "该公司", "本集团", "该集团", "公司", "集团")
-_STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "q", "t", "f", "y", "e", "o", "x", "w"}
+ANAPHORS = ("集团公司", "本公司", "该公司", "本集团", "该集团", "公司", "集团", "本局", "该局", "局", "总行")
+_STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "q", "t", "f", "y", "e", "o", "x", "w"}
+_NOMINAL_TAGS = {"n", "ns", "nz", "nt", "j", "vn", "l"}
 _STOP_WORDS = set("的和与及在对为向由是了将把被从经同跟给让使以于并或等到赴至自按据随也都又还就即要会能")
 _NUMERAL = set("一二三四五六七八九十百0123456789〇零两甲乙丙丁")
 _COUNT = re.compile(r"[0-9一二三四五六七八九十百千两]+[个名家位人项支批]$")
 _DATE = re.compile(r"([0-9]+|[一二三四五六七八九十〇]+)[年月日号]$")
 MAX_NAME = 30
+# XX公司(以下简称“XX”): a short form declared for the unit just named.
+DECLARED_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
+# Legal-form endings stripped to get a company's bare name (宏达钢铁 of 宏达钢铁股份有限公司).
+_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "控股公司", "公司", "集团")
+# Words after a suffix that make it part of a common phrase, not a unit (中心工作, 中心任务).
+_NOT_AFTER = {"中心": ("工作", "任务", "环节", "城市", "思想", "地位", "位置")}
 # Openings of party and state organ names (中共…委员会, 国家…局, 省…厅).
 _STATE_PREFIXES = ("中共", "中央", "国家", "国务院", "全国", "省", "市", "县", "自治区")
 
@@ -99,6 +106,8 @@ def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str) -> bool:
         rest = s[e:tok_end]
         if not (lex.title_at_start(s[e : e + 8]) or lex.unit_suffix(rest) or _starts_suffix(rest)):
             return False
+    if any(s.startswith(w, e) for w in _NOT_AFTER.get(suffix, ())):
+        return False
     if attach == "numeral" and (start == 0 or s[start - 1] not in _NUMERAL):
         return False
     return True
@@ -127,13 +136,20 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
         if word in lex.name_words:
             i = a
             continue
-        if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or (tag.startswith("v") and tag != "vn")):
+        if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs):
+            break
+        if b <= pos and any(s.endswith(c, 0, b) for c in lex.cues):
             break
         if b <= pos and (_COUNT.search(s[max(floor, a - 4) : b]) or _DATE.search(s[max(floor, a - 6) : b])):
             break
-        if b <= pos and any(s.endswith(c, 0, b) for c in lex.cues) and word not in lex.name_words:
-            break
         if b <= pos and lex.title_at_end(s[max(floor, b - 8) : b]) and not _starts_suffix(s[b:pos]):
+            break
+        if b <= pos and tag.startswith("v") and tag != "vn":
+            if a > floor and (view.token_tag[a - 1] in _NOMINAL_TAGS or lex.unit_suffix(s[max(floor, a - 6) : a])):
+                i = a  # a business word inside a name (输电运检分公司, 安置房项目部, …厂精整车间)
+                continue
+            if pos - a <= 4 and _at_boundary(view, a, floor):
+                i = a  # a process word opening a short name (热轧厂, 连铸车间)
             break
         i = a if a < i else i - 1
         if pos - i > MAX_NAME:
@@ -141,15 +157,50 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
     return i
 
 
-def find_units(view: TextView, quotes: list[tuple[int, int]] = ()) -> list[UnitMention]:
-    """Unit names in every sentence of ``view``, longest chains, left to right."""
+def _at_boundary(view: TextView, a: int, floor: int) -> bool:
+    if a <= floor:
+        return True
+    s = view.text
+    lex = load_lexicon()
+    return (s[a - 1] in PUNCT or s[a - 1] in _STOP_WORDS or view.token_tag[a - 1] in _STOP_TAGS
+            or any(s.endswith(c, 0, a) for c in lex.cues))
+
+
+def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None) -> list[UnitMention]:
+    """Unit names in every sentence of ``view``, longest chains, left to right.
+
+    ``prefixes`` are company names without suffix (short forms, heads of full names) that
+    open a chain as its top level (宏达钢铁炼铁厂 = 宏达钢铁 › 炼铁厂); when None they are
+    taken from a first pass over the text.
+    """
+    if prefixes is None:
+        prefixes = company_prefixes(view.text, find_units(view, quotes, prefixes=()))
     units: list[UnitMention] = []
     for lo, hi in view.sentences:
-        units.extend(_units_in(view, lo, hi, quotes))
+        units.extend(_units_in(view, lo, hi, quotes, prefixes))
     return units
 
 
-def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
+def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
+    """Declared short forms and the heads of company names (宏达钢铁 of 宏达钢铁股份有限公司)."""
+    found = set()
+    for u in units:
+        m = DECLARED_SHORT_FORM.match(text, u.end)
+        if m and not u.anaphor:
+            found.add(m.group(1))
+        if u.anaphor or u.classes[0] not in ("Company", "Group"):
+            continue
+        head = u.level_names()[0]
+        while True:
+            legal = next((x for x in _LEGAL_FORMS if head.endswith(x) and len(head) > len(x) + 1), None)
+            if not legal:
+                break
+            head = head[: -len(legal)]
+            found.add(head)
+    return tuple(sorted((f for f in found if len(f) >= 2), key=len, reverse=True))
+
+
+def _units_in(view: TextView, lo: int, hi: int, quotes, prefixes=()) -> list[UnitMention]:
     lex = load_lexicon()
     s = view.text
     found: list[UnitMention] = []
@@ -170,7 +221,24 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
         unit = _make_unit(s, start, levels, classes, suffix, attach)
         if unit:
             found.append(unit)
-    return [u for u in (_check(u, lex) for u in found) if u]
+    checked = [_split_prefix(u, prefixes) for u in (_check(u, lex) for u in found) if u]
+    # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
+    return [u for u in checked if not any(b == u.end and a <= u.start for a, b in quotes)]
+
+
+def _split_prefix(unit: UnitMention, prefixes) -> UnitMention:
+    if unit.anaphor:
+        return unit
+    for p in prefixes:
+        cut = unit.start + len(p)
+        if unit.text.startswith(p) and cut < unit.end and cut not in unit.level_ends:
+            rest = unit.text[len(p) : unit.level_ends[0] - unit.start]
+            row = load_lexicon().unit_suffix(rest)
+            if row and (len(rest) > len(row[0]) or row[2] == "bare"):
+                unit.level_ends = [cut] + unit.level_ends
+                unit.classes = ["Company"] + unit.classes
+            break
+    return unit
 
 
 def _make_unit(s: str, start: int, levels: list[int], classes: list[str], suffix: str, attach: str):

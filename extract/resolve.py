@@ -20,10 +20,10 @@ import opencc
 
 from kg.extract.facts import Award, DocumentFacts, Entity, Mention, Relation
 from kg.extract.lexicon import load_lexicon
+from kg.extract.orgs import DECLARED_SHORT_FORM
 
 _TOP_CLASSES = ("Company", "Group")
 _ATTACH_TO_PUBLISHER = ("BranchCompany", "Department", "Plant", "Team", "PartyCommittee", "PartyBranch", "MassOrganization")
-_DECLARED = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +97,7 @@ class Resolver:
                 if is_abbreviation(short, full):
                     self.alias[short] = full
         for u in units:  # declared short forms: XX公司(以下简称“X”)
-            m = _DECLARED.match(s, u.end)
+            m = DECLARED_SHORT_FORM.match(s, u.end)
             if m and not u.anaphor:
                 self.alias[m.group(1)] = u.level_names()[-1]
         counts: dict[str, int] = {}
