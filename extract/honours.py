@@ -178,9 +178,13 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
     pos = cue_at + len(cue)
     date = find_date(s, lo, cue_at, doc_date)
     awards: list[AwardMention] = []
+    confer_cues = [c for c, r in load_lexicon().cues.items() if r == "confer"]
     while pos < hi:
         while pos < hi and s[pos] in "了，,、和及以":
             pos += 1
+        cue = next((c for c in sorted(confer_cues, key=len, reverse=True) if s.startswith(c, pos)), None)
+        if cue:  # …命名A为“X”，授予B“Y”称号: the same body goes on conferring
+            pos += len(cue)
         clause_end = _clause_end(s, pos, hi)
         wei = s.find("为", pos, clause_end)
         quote = next((i for i in range(pos, clause_end) if s[i] in OPEN_QUOTES), -1)

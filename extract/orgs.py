@@ -145,7 +145,10 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
         if b <= pos and lex.title_at_end(s[max(floor, b - 8) : b]) and not _starts_suffix(s[b:pos]):
             break
         if b <= pos and tag.startswith("v") and tag != "vn":
-            if a > floor and (view.token_tag[a - 1] in _NOMINAL_TAGS or lex.unit_suffix(s[max(floor, a - 6) : a])):
+            before = view.token_tag[a - 1] if a > floor else ""
+            if before in _NOMINAL_TAGS or (before.startswith("v") and s[a - 1] not in PUNCT) or (
+                a > floor and lex.unit_suffix(s[max(floor, a - 6) : a])
+            ):
                 i = a  # a business word inside a name (输电运检分公司, 安置房项目部, …厂精整车间)
                 continue
             if pos - a <= 4 and _at_boundary(view, a, floor):
@@ -162,8 +165,7 @@ def _at_boundary(view: TextView, a: int, floor: int) -> bool:
         return True
     s = view.text
     lex = load_lexicon()
-    return (s[a - 1] in PUNCT or s[a - 1] in _STOP_WORDS or view.token_tag[a - 1] in _STOP_TAGS
-            or any(s.endswith(c, 0, a) for c in lex.cues))
+    return s[a - 1] in PUNCT or any(s.endswith(c, 0, a) for c in lex.cues)
 
 
 def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None) -> list[UnitMention]:

@@ -20,9 +20,12 @@ import opencc
 
 from kg.extract.facts import Award, DocumentFacts, Entity, Mention, Relation
 from kg.extract.lexicon import load_lexicon
+from kg.extract.normalize import to_simplified
 from kg.extract.orgs import DECLARED_SHORT_FORM
 
 _TOP_CLASSES = ("Company", "Group")
+_LEGAL_TAILS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "集团有限责任公司", "集团股份有限公司", "公司")
+_PUBLISHER_CLASSES = ("Company", "Group", "GovernmentAgency")
 _ATTACH_TO_PUBLISHER = ("BranchCompany", "Department", "Plant", "Team", "PartyCommittee", "PartyBranch", "MassOrganization")
 
 
@@ -41,6 +44,8 @@ def is_abbreviation(short: str, full: str) -> bool:
     """
     if len(short) >= len(full) or short[0] != full[0]:
         return False
+    if full.startswith(short) and full[len(short):] in _LEGAL_TAILS:
+        return True  # 某某集团 = 某某集团有限公司
     lex = load_lexicon()
     s_suffix, f_suffix = lex.unit_suffix(short), lex.unit_suffix(full)
     s_head = short[: len(short) - len(s_suffix[0])] if s_suffix else short
@@ -89,60 +94,99 @@ class Resolver:
         return ent
 
     # -- organisations ------------------------------------------------------------
+    def canon(self, name: str) -> str:
+        """Follow short form -> full name links to the fullest name."""
+        seen = set()
+        while name in self.alias and name not in seen:
+            seen.add(name)
+            name = self.alias[name]
+        return name
+
     def choose_publisher(self, units) -> None:
         s = self.view.text
-        tops = [u.level_names()[0] for u in units if not u.anaphor and u.classes[0] in _TOP_CLASSES]
-        for short in set(tops):
-            for full in set(tops):
+        tops = [(u.level_names()[0], u.classes[0]) for u in units if not u.anaphor and u.classes[0] in _PUBLISHER_CLASSES]
+        names = {n for n, _ in tops}
+        for short in names:
+            for full in names:
                 if is_abbreviation(short, full):
                     self.alias[short] = full
         for u in units:  # declared short forms: XX公司(以下简称“X”)
             m = DECLARED_SHORT_FORM.match(s, u.end)
-            if m and not u.anaphor:
+            if m and not u.anaphor and m.group(1) != u.level_names()[-1]:
                 self.alias[m.group(1)] = u.level_names()[-1]
-        counts: dict[str, int] = {}
-        for name in tops:
-            canon = self.alias.get(name, name)
-            counts[canon] = counts.get(canon, 0) + 1
-        source = self.document.source or ""
-        from_source = [c for c in counts if source.startswith(c)]
+        counts: dict[str, tuple[int, int, int]] = {}
+        for order, (name, cls) in enumerate(tops):
+            canon = self.canon(name)
+            rank, n, first = counts.get(canon, (int(cls in _TOP_CLASSES), 0, -order))
+            counts[canon] = (rank, n + 1, first)
+        source = to_simplified(self.document.source or "")
+        from_source = [c for c in counts if source.startswith(c) or any(source.startswith(a) for a, t in self.alias.items() if t == c)]
         if from_source:
-            self.publisher = from_source[0]
+            self.publisher = max(from_source, key=len)
         elif counts:
-            self.publisher = max(counts, key=lambda c: (counts[c], -tops.index(next(t for t in tops if self.alias.get(t, t) == c))))
+            self.publisher = max(counts, key=lambda c: counts[c])
         self.facts.publisher = f"Organization:{self.publisher}" if self.publisher else None
 
-    def canonical_levels(self, unit, last_company: str | None) -> list[str]:
-        names = unit.level_names()
-        if unit.anaphor:
-            target = last_company if unit.anaphor.startswith("该") and last_company else self.publisher
-            if target:
-                names = [target + n[len(unit.anaphor):] for n in names]
-                if names[0] == target + unit.anaphor[len(unit.anaphor):]:
-                    names[0] = target
-        top = names[0]
-        canon_top = self.alias.get(top, top)
-        return [canon_top + n[len(top):] for n in names]
+    def _identities(self, units) -> list[list[str]]:
+        """Per unit, per level: the name that identifies the unit within the document."""
+        out, last_company = [], None
+        for u in units:
+            literal = u.level_names()
+            if u.anaphor:
+                target = (last_company if u.anaphor.startswith("该") else None) or self.publisher or u.anaphor
+                idents = [target + n[len(u.anaphor):] for n in literal]
+            else:
+                top = self.canon(literal[0])
+                idents = [top + n[len(literal[0]):] for n in literal]
+                if u.classes[0] in _TOP_CLASSES:
+                    last_company = idents[0]
+            out.append(idents)
+        return out
 
     def add_units(self, units) -> dict[int, str]:
         """Entities and part-of links for every unit; returns unit start -> deepest entity key."""
+        identities = self._identities(units)
+        nested = {i for idents in identities for i in idents[1:]}
+        parents = {i for idents in identities for i in idents[:-1]}
+        redirect: dict[str, str] = {}
+        for u, idents in zip(units, identities):
+            # a unit named alone is the nested one of the same name (检修车间 = 某段检修车间)
+            x = idents[0]
+            if u.anaphor or u.classes[0] in _TOP_CLASSES or x in nested:
+                continue
+            longer = {y for y in nested if y.endswith(x) and y[: -len(x)] in parents}
+            if len(longer) == 1:
+                redirect[x] = longer.pop()
+        literals: dict[str, list[str]] = {}
+        for u, idents in zip(units, identities):
+            for ident, lit in zip(idents, u.level_names()):
+                if not u.anaphor:
+                    literals.setdefault(redirect.get(ident, ident), []).append(lit)
+        label = {}
+        for idents in identities:
+            for ident in idents:
+                final = redirect.get(ident, ident)
+                label[ident] = max(literals.get(final, [final]), key=len)
+        if self.publisher:
+            label.setdefault(self.publisher, max(literals.get(self.publisher, [self.publisher]), key=len))
+            self.publisher = label[self.publisher]
+            self.facts.publisher = f"Organization:{self.publisher}"
+        self.identity_key = {i: f"Organization:{n}" for i, n in label.items()}
         keys: dict[int, str] = {}
-        last_company = None
-        for u in units:
-            names = self.canonical_levels(u, last_company)
+        for u, idents in zip(units, identities):
             prev = None
-            for k, (name, end, cls) in enumerate(zip(names, u.level_ends, u.classes)):
-                start = u.start
-                ent = self.entity("Organization", name, start, end, cls)
+            for k, (ident, end, cls) in enumerate(zip(idents, u.level_ends, u.classes)):
+                ent = self.entity("Organization", label[ident], u.start, end, cls)
                 if u.anaphor and k == 0:
                     ent.aliases.add(u.anaphor)
+                if ident != label[ident] and ident != self.publisher:
+                    ent.aliases.add(ident)
                 if prev is not None:
-                    self.relate(ent.key, "subOrganizationOf", prev, start, end)
-                elif (not u.anaphor and cls in _ATTACH_TO_PUBLISHER and self.publisher and name != self.publisher):
-                    self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", start, end)
+                    self.relate(ent.key, "subOrganizationOf", prev, u.start, end)
+                elif (not u.anaphor and ident not in redirect and cls in _ATTACH_TO_PUBLISHER
+                      and self.publisher and ent.name != self.publisher):
+                    self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", u.start, end)
                 prev = ent.key
-            if u.classes[0] in _TOP_CLASSES and not u.anaphor:
-                last_company = names[0]
             keys[u.start] = prev
         self.add_declared_short_forms(units)
         return keys
@@ -151,13 +195,13 @@ class Resolver:
         """Bare occurrences of a declared short form are mentions of its unit."""
         s = self.view.text
         covered = [(u.start, u.end) for u in units]
-        for short, full in self.alias.items():
-            key = f"Organization:{full}"
+        for short in self.alias:
+            key = self.identity_key.get(self.canon(short))
             if key not in self.facts.entities or len(short) < 2:
                 continue
             for m in re.finditer(re.escape(short), s):
                 if not any(a <= m.start() < b for a, b in covered):
-                    self.entity("Organization", full, m.start(), m.end())
+                    self.entity("Organization", key.split(":", 1)[1], m.start(), m.end())
 
     def relate(self, s: str, p: str, o: str, start: int, end: int, post: str | None = None) -> None:
         if s == o:
@@ -174,7 +218,8 @@ class Resolver:
             return None
         if hasattr(unit, "level_ends"):
             return unit_keys.get(unit.start)
-        name = self.alias.get(unit.text, unit.text)  # a short form from a recipient list
+        key = self.identity_key.get(self.canon(unit.text))  # a short form from a recipient list
+        name = key.split(":", 1)[1] if key else unit.text
         return self.entity("Organization", name, unit.start, unit.end).key
 
     def add_person(self, p, units, unit_keys) -> str:
