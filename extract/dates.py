@@ -61,6 +61,9 @@ def dates_in(text: str, doc_date: str | None) -> list[tuple[int, int, str]]:
     for m in _MONTH_DAY.finditer(text):
         if year and 1 <= int(m.group(1)) <= 12:
             add(m, f"{year}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")
+    for m in re.finditer(r"今年|去年", text):
+        if doc_date and re.match(r"\d{4}", doc_date):
+            add(m, str(int(doc_date[:4]) - (m.group(0) == "去年")))
     festivals = load_lexicon().festivals
     for m in _festival_pattern().finditer(text):
         quoted = bool(m.group(1) and m.group(3))

@@ -29,7 +29,9 @@ from kg.extract.view import CLOSE_QUOTES, OPEN_QUOTES, is_cjk
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
 _BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
-_TIME_WORDS = ("近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
+_TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
+# Adverbs between a recipient and the cue (某厂先后荣获, 张某今年荣获).
+_TRAILING_WORDS = ("先后", "曾经", "曾", "均", "分别", "也", "还", "又", "再次", "多次", "连续", "今年", "去年", "近年来", "已")
 _MAX_HONOUR = 30
 
 
@@ -91,6 +93,8 @@ def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMen
             pos = close + 1
             if text[pos : pos + 1] in ("、", "和", "及"):
                 pos += 1
+        if text.startswith("等", pos):
+            pos += 1
         titled = any(text.startswith(t, pos) for t in lex.cues if lex.cues[t] == "title")
         for a, b in quotes:
             name = text[a:b]
@@ -261,10 +265,19 @@ def _number(text: str) -> int:
 
 
 def _body_before(s: str, units, lo: int, cue_at: int):
+    """The unit right before a confer cue, past fillers (决定，) and a declared short form."""
     end = cue_at
-    for filler in _BODY_FILLERS:
-        if s.endswith(filler, lo, end):
-            end -= len(filler)
+    changed = True
+    while changed:
+        changed = False
+        for filler in _BODY_FILLERS + ("，", ","):
+            if s.endswith(filler, lo, end):
+                end -= len(filler)
+                changed = True
+        m = re.search(r"[（(][^（()）]{1,20}[)）]$", s[lo:end])
+        if m and "简称" in m.group(0):
+            end = lo + m.start()
+            changed = True
     candidates = [u for u in units if lo <= u.start and u.end == end]
     return candidates[-1] if candidates else None
 
@@ -293,8 +306,13 @@ def _items(s: str, lo: int, hi: int, doc_date):
             for w in _TIME_WORDS:
                 if s.startswith(w, a):
                     a += len(w)
-            while b > a and s[b - 1] in "等":
-                b -= 1
+            trimmed = True
+            while trimmed:
+                trimmed = False
+                for w in _TRAILING_WORDS + ("等",):
+                    if b - len(w) > a and s.endswith(w, a, b):
+                        b -= len(w)
+                        trimmed = True
             if s[i : i + 1] in "和及" and not _looks_like_item_end(s, b):
                 continue
             if b > a:

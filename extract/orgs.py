@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kg.extract.lexicon import load_lexicon
+from kg.extract.normalize import to_simplified
 from kg.extract.view import PUNCT, TextView, is_cjk
 
 ANAPHORS = ("集团公司", "本公司", "该公司", "本集团", "该集团", "公司", "集团", "本局", "该局", "局", "总行")
@@ -52,7 +53,7 @@ class UnitMention:
     classes: list[str]
     anaphor: str | None = None  # leading 公司/集团 that stands for the publisher
     short_form: bool = False  # a name without suffix found from context (西南铝)
-    inside_quote: bool = False
+    external: bool = False  # a state, party or mass body outside the publisher (省总工会, 共青团省委)
     names: list[str] = field(default_factory=list)  # canonical level names, set by resolution
 
     def level_names(self) -> list[str]:
@@ -279,7 +280,9 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
         seg = unit.text[prev - unit.start : e - unit.start]
         row = lex.unit_suffix(seg)
         has_head = row is not None and len(seg) > len(row[0])
-        if has_head or (row and row[2] == "bare" and ends) or (not ends and unit.anaphor and seg == unit.anaphor):
+        # a nested level may be a suffix word alone (…分行营业部, …分公司办公室)
+        word_level = row is not None and ends and len(seg) >= 2 and cls not in ("Company", "BranchCompany", "Group")
+        if has_head or word_level or (row and row[2] == "bare" and ends) or (not ends and unit.anaphor and seg == unit.anaphor):
             ends.append(e)
             classes.append(cls)
             prev = e
@@ -293,12 +296,24 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
             return None
     unit.level_ends, unit.classes = ends, classes
     first = unit.text[: ends[0] - unit.start]
+    unit.external = first.startswith(_STATE_PREFIXES + ("共青团", "团中央"))
     if classes[0] == "Department" and not unit.anaphor and (len(first) <= 3 or first.startswith(_STATE_PREFIXES)):
         # 中宣部, 国家发改委…: an abbreviated ministry or a state organ, not a company department
         unit.classes = ["GovernmentAgency"] + classes[1:]
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
     return unit
+
+
+def source_unit(view: TextView, source: str) -> UnitMention | None:
+    """The header's source department as a unit mention (来源: 办公室), found in the first lines."""
+    source = to_simplified(source.strip())
+    head = view.text[: view.sentences[min(2, len(view.sentences) - 1)][1]] if view.sentences else ""
+    start = head.find(source) if source else -1
+    if start == -1:
+        return None
+    row = load_lexicon().unit_suffix(source)
+    return UnitMention(start, start + len(source), source, [start + len(source)], [row[1] if row else "Department"])
 
 
 def _head_free(rest: str) -> bool:

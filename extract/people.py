@@ -80,7 +80,7 @@ def plausible_name(name: str) -> bool:
     if any(name.endswith(sfx) for sfx, _, _ in lex.suffixes):
         return False
     tagged = rjieba.tag(name)
-    if len(tagged) == 1 and not tagged[0][1].startswith("nr"):
+    if len(tagged) == 1 and not tagged[0][1].startswith(("nr", "x")):
         return False  # the whole string is a dictionary word that is not a name
     if len(name) == 3 and len(tagged) == 2 and len(tagged[0][0]) == 2 and tagged[0][1][0] in "vdpca":
         return False  # 高要求, 全面性: a common two-character word plus one

@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from kg.extract.facts import Document, DocumentFacts
 from kg.extract.honours import find_awards, find_quotes
 from kg.extract.normalize import normalize
-from kg.extract.orgs import find_units
+from kg.extract.orgs import find_units, source_unit
 from kg.extract.people import extend_lists, find_people, find_titles
 from kg.extract.resolve import Resolver
 from kg.extract.tokenizer import RJiebaTokenizer
@@ -56,7 +56,12 @@ def view_component(doc: Doc) -> Doc:
 
 @Language.component("kg_units")
 def units_component(doc: Doc) -> Doc:
-    doc._.units = find_units(doc._.view, find_quotes(doc.text))
+    units = find_units(doc._.view, find_quotes(doc.text))
+    document = doc._.document
+    source = source_unit(doc._.view, document.source) if document and document.source else None
+    if source and not any(u.start <= source.start < u.end for u in units):
+        units = sorted(units + [source], key=lambda u: u.start)
+    doc._.units = units
     return doc
 
 

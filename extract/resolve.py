@@ -183,7 +183,7 @@ class Resolver:
                     ent.aliases.add(ident)
                 if prev is not None:
                     self.relate(ent.key, "subOrganizationOf", prev, u.start, end)
-                elif (not u.anaphor and ident not in redirect and cls in _ATTACH_TO_PUBLISHER
+                elif (not u.anaphor and not u.external and ident not in redirect and cls in _ATTACH_TO_PUBLISHER
                       and self.publisher and ent.name != self.publisher):
                     self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", u.start, end)
                 prev = ent.key
