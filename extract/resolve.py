@@ -176,6 +176,8 @@ class Resolver:
         for u, idents in zip(units, identities):
             prev = None
             for k, (ident, end, cls) in enumerate(zip(idents, u.level_ends, u.classes)):
+                if k == 0 and u.anaphor and not self.publisher:
+                    continue  # 公司/集团 with no publisher to stand for: keep only the named levels
                 ent = self.entity("Organization", label[ident], u.start, end, cls)
                 if u.anaphor and k == 0:
                     ent.aliases.add(u.anaphor)
