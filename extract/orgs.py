@@ -236,6 +236,8 @@ def _split_prefix(unit: UnitMention, prefixes) -> UnitMention:
         cut = unit.start + len(p)
         if unit.text.startswith(p) and cut < unit.end and cut not in unit.level_ends:
             rest = unit.text[len(p) : unit.level_ends[0] - unit.start]
+            if _only_company_forms(rest):
+                break  # 宏达钢铁|股份有限公司 is the company itself, not a unit under 宏达钢铁
             row = load_lexicon().unit_suffix(rest)
             if row and (len(rest) > len(row[0]) or row[2] == "bare"):
                 unit.level_ends = [cut] + unit.level_ends
@@ -282,6 +284,10 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
         has_head = row is not None and len(seg) > len(row[0])
         # a nested level may be a suffix word alone (…分行营业部, …分公司办公室)
         word_level = row is not None and ends and len(seg) >= 2 and cls not in ("Company", "BranchCompany", "Group")
+        if ends and seg in _LEGAL_FORMS and classes[-1] in ("Company", "Group"):
+            ends[-1], classes[-1] = e, "Group" if classes[-1] == "Group" else cls  # 某集团|有限公司: one unit
+            prev = e
+            continue
         if has_head or word_level or (row and row[2] == "bare" and ends) or (not ends and unit.anaphor and seg == unit.anaphor):
             ends.append(e)
             classes.append(cls)
@@ -303,6 +309,15 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
     return unit
+
+
+def _only_company_forms(text: str) -> bool:
+    while text:
+        form = next((f for f in _LEGAL_FORMS if text.endswith(f)), None)
+        if not form:
+            return False
+        text = text[: -len(form)]
+    return True
 
 
 def source_unit(view: TextView, source: str) -> UnitMention | None:

@@ -63,8 +63,12 @@ def find_titles(view) -> list[TitleMention]:
 
 
 @lru_cache(maxsize=65536)
-def plausible_name(name: str) -> bool:
-    """A surname-led 2-4 character string that is not a common word."""
+def plausible_name(name: str, strict: bool = True) -> bool:
+    """A surname-led 2-4 character string that is not a common word.
+
+    ``strict=False`` (for names the context vouches for, such as ``…同志``) accepts names
+    that start with a common word (揭晓燕).
+    """
     lex = load_lexicon()
     if not 2 <= len(name) <= 4 or not all(is_cjk(c) for c in name):
         return False
@@ -79,45 +83,56 @@ def plausible_name(name: str) -> bool:
         return False
     if any(name.endswith(sfx) for sfx, _, _ in lex.suffixes):
         return False
-    tagged = rjieba.tag(name)
-    if len(tagged) == 1 and not tagged[0][1].startswith(("nr", "x")):
+    if _common_word(name):
         return False  # the whole string is a dictionary word that is not a name
-    if len(name) == 3 and len(tagged) == 2 and len(tagged[0][0]) == 2 and tagged[0][1][0] in "vdpca":
+    if strict and len(name) == 3 and _common_word(name[:2], "vdpca"):
         return False  # 高要求, 全面性: a common two-character word plus one
     return True
 
 
+def _common_word(word: str, tags: str | None = None) -> bool:
+    if not rjieba.has_word(word):
+        return False
+    tag = rjieba.tag(word)[0][1] if len(rjieba.tag(word)) == 1 else ""
+    if tag.startswith("nr"):
+        return False
+    return tags is None or tag[:1] in tags
+
+
 def name_after(view, pos: int) -> tuple[int, int] | None:
-    """The name starting at ``pos``, choosing 2 or 3 characters from tokens and context."""
+    """The name starting at ``pos``: three characters (most Chinese names) unless the third
+    one starts the next word (王强出席, 王强在), else two."""
     s = view.text
-    a, b, tag = view.token_at(pos) if pos < len(s) else (pos, pos, "")
-    if a == pos and tag.startswith("nr") and 2 <= b - a <= 4 and plausible_name(s[a:b]):
-        return a, b
     lex = load_lexicon()
     first = 2 if s[pos : pos + 2] in lex.compound_surnames else 1
     for length in (first + 2, first + 1):
         end = pos + length
-        if end > len(s):
+        if end > len(s) or not plausible_name(s[pos:end], not s.startswith("同志", end)):
             continue
-        if length == first + 2 and s[end - 1] in NAME_BREAK:
+        if length == first + 2 and (s[end - 1] in NAME_BREAK or (_starts_word(s, end - 1) and not _starts_word(s, end))):
             continue
-        if plausible_name(s[pos:end]):
-            return pos, end
+        return pos, end
     return None
 
 
-def name_before(view, end: int, floor: int = 0) -> tuple[int, int] | None:
-    """The name ending at ``end``: 3 characters when the one before them is a boundary, else 2."""
+def _starts_word(s: str, i: int) -> bool:
+    """True when s[i] begins a verb or function word with the next character (出席, 主持, 表示)."""
+    pair = s[i : i + 2]
+    if len(pair) < 2 or not all(is_cjk(c) for c in pair):
+        return False
+    return _common_word(pair, "vpdcu")
+
+
+def name_before(view, end: int, floor: int = 0, strict: bool = True) -> tuple[int, int] | None:
+    """The name ending at ``end``: three characters when a word boundary precedes them, else two."""
     s = view.text
-    a, b, tag = view.token_at(end - 1) if end > 0 else (end, end, "")
-    if b == end and a >= floor and tag.startswith("nr") and 2 <= b - a <= 4 and plausible_name(s[a:b]):
-        return a, b
     for length in (3, 2, 4):
         start = end - length
-        if start < floor:
-            continue
-        if plausible_name(s[start:end]) and (length == 2 or _boundary_before(view, start, floor)):
+        if start >= floor and plausible_name(s[start:end], strict) and _boundary_before(view, start, floor):
             return start, end
+    a, b, tag = view.token_at(end - 1) if end > 0 else (end, end, "")
+    if b == end and a >= floor and tag.startswith("nr") and b - a == 2 and plausible_name(s[a:b]):
+        return a, b
     return None
 
 
@@ -154,7 +169,7 @@ def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMentio
         i = j + 1
     pos = s.find("同志")
     while pos != -1:
-        span = name_before(view, pos)
+        span = name_before(view, pos, strict=False)
         if span:
             people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]]))
         pos = s.find("同志", pos + 2)
@@ -169,9 +184,10 @@ def extend_lists(view, people: list[PersonMention]) -> list[PersonMention]:
     while added:
         added = False
         for p in list(known.values()):
+            after = p.end + 2 if s.startswith("同志", p.end) else p.end
             for direction in (1, -1):
-                if direction == 1 and s[p.end : p.end + 1] == "、":
-                    span = name_after(view, p.end + 1)
+                if direction == 1 and s[after : after + 1] == "、":
+                    span = name_after(view, after + 1)
                     if span and span[1] < len(s) and s[span[1]] in "、等和，,。；" and span[0] not in known:
                         known[span[0]] = PersonMention(*span, s[span[0] : span[1]])
                         added = True

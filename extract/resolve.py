@@ -46,16 +46,25 @@ def is_abbreviation(short: str, full: str) -> bool:
         return False
     if full.startswith(short) and full[len(short):] in _LEGAL_TAILS:
         return True  # 某某集团 = 某某集团有限公司
-    lex = load_lexicon()
-    s_suffix, f_suffix = lex.unit_suffix(short), lex.unit_suffix(full)
-    s_head = short[: len(short) - len(s_suffix[0])] if s_suffix else short
-    if s_suffix and (not f_suffix or s_suffix[0] != f_suffix[0]):
+    s_head, s_kind = _head_and_kind(short)
+    f_head, f_kind = _head_and_kind(full)
+    if s_kind and s_kind != f_kind:
         return False
-    f_head = full[: len(full) - len(f_suffix[0])] if f_suffix else full
     if len(s_head) < 2:
         return False
     it = iter(f_head)
     return all(ch in it for ch in s_head)
+
+
+def _head_and_kind(name: str) -> tuple[str, str | None]:
+    """A name without its unit suffix, and the suffix (company forms count as one: 公司)."""
+    for legal in _LEGAL_TAILS:
+        if name.endswith(legal) and len(name) > len(legal):
+            return name[: -len(legal)], "公司"
+    row = load_lexicon().unit_suffix(name)
+    if row and len(name) > len(row[0]):
+        return name[: -len(row[0])], "公司" if row[1] in ("Company", "Group") else row[0]
+    return name, None
 
 
 class Resolver:
