@@ -44,7 +44,7 @@ class HonourMention:
 
 @dataclass
 class UnitRecipient:
-    """A recipient found as a short unit form before a person (西南铝 in 西南铝阙某某)."""
+    """A recipient found as a short unit form before a person (华电 in 华电张某某)."""
 
     start: int
     end: int

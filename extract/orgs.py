@@ -1,7 +1,7 @@
 """Unit names by suffix grammar, split into their nested levels.
 
-A unit name is a chain of segments, each a head plus a unit suffix (``山东分公司`` |
-``二铝生产一区`` | ``党支部``); party and mass bodies may follow a unit with no head of
+A unit name is a chain of segments, each a head plus a unit suffix (``华北分公司`` |
+``三号生产区`` | ``党支部``); party and mass bodies may follow a unit with no head of
 their own (``…厂党委``, ``公司党组``). The left edge is where a name cannot go on: a
 punctuation mark, a function word, a verb that is not a business word, a count or a date.
 A chain that starts with the bare word ``公司``/``集团`` refers to the publisher.
@@ -52,7 +52,6 @@ class UnitMention:
     level_ends: list[int]
     classes: list[str]
     anaphor: str | None = None  # leading 公司/集团 that stands for the publisher
-    short_form: bool = False  # a name without suffix found from context (西南铝)
     external: bool = False  # a state, party or mass body outside the publisher (省总工会, 共青团省委)
     names: list[str] = field(default_factory=list)  # canonical level names, set by resolution
 

@@ -183,8 +183,8 @@ def parse_header(text: str) -> dict[str, str]:
     annotations removed; the date is ISO (``YYYY-MM-DD``, or ``YYYY-MM``). Keys with
     no value found are left out.
 
-    >>> parse_header("標題\\n來源: 黨群工作部時間: 2011-09-16作者: 管理員\\n正文")
-    {'title': '標題', 'source': '黨群工作部', 'date': '2011-09-16', 'author': '管理員'}
+    >>> parse_header("標題\\n來源: 宣傳部時間: 2011-09-16作者: 管理員\\n正文")
+    {'title': '標題', 'source': '宣傳部', 'date': '2011-09-16', 'author': '管理員'}
     >>> parse_header("标题\\n发布时间：2011年9月16日 10:30 | 发布单位：办公室")
     {'title': '标题', 'date': '2011-09-16', 'source': '办公室'}
     """
