@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from kg.analysis import show_command, stats_command
+from kg.export import export_command
 from kg.ontology.validate import validate_command
 from kg.sparql import query_command
 
@@ -22,6 +24,9 @@ app = typer.Typer(
 )
 app.command("query")(query_command)
 app.command("validate")(validate_command)
+app.command("stats")(stats_command)
+app.command("show")(show_command)
+app.command("export")(export_command)
 
 _state = {"verbose": False, "quiet": False}
 FORMAT_SUFFIX = {"turtle": "ttl", "ttl": "ttl", "nt": "nt", "ntriples": "nt", "jsonld": "jsonld",
