@@ -82,6 +82,7 @@ ORG_CLASSES = (
     "PartyBranch",  # 党支部
     "MassOrganization",  # 工会, 团委, 妇联
     "Team",  # 班, 班组, 队
+    "Institution",  # 大学, 学院, 医院, 研究院: public institutions (事业单位)
 )
 
 

@@ -34,6 +34,7 @@ class Lexicon:
     trim_words: tuple[str, ...]  # determiners dropped from a unit candidate's start, longest first
     name_words: frozenset[str]  # verbs that occur inside unit names
     context_verbs: frozenset[str]  # verbs that take a unit as object: never part of its name
+    state_organs: dict[str, str]  # any name of a national body -> its full name
     titles: tuple[str, ...]  # longest first
     festivals: dict[str, str]
     cues: dict[str, str]  # cue -> role
@@ -79,6 +80,7 @@ def load_lexicon() -> Lexicon:
         trim_words=_by_length(w for w, how in _rows("name_descriptors.tsv") if how == "trim"),
         name_words=frozenset(_lines("name_words.txt")),
         context_verbs=frozenset(_lines("context_verbs.txt")),
+        state_organs={name: row[0] for row in _rows("state_organs.tsv") for name in row},
         titles=_by_length(_lines("titles.txt")),
         festivals=dict(tuple(r) for r in _rows("festivals.tsv")),
         cues=dict(tuple(r) for r in _rows("honour_cues.tsv")),

@@ -24,7 +24,8 @@ from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import to_simplified
 from kg.extract.view import PUNCT, TextView, is_cjk
 
-ANAPHORS = ("集团公司", "本公司", "该公司", "本集团", "该集团", "公司", "集团", "本局", "该局", "局", "总行")
+ANAPHORS = ("集团公司", "本公司", "该公司", "本集团", "该集团", "公司", "集团", "本局", "该局", "局", "总行",
+            "本校", "学校", "本院", "医院")
 _STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "q", "t", "f", "y", "e", "o", "x", "w"}
 _NOMINAL_TAGS = {"n", "ns", "nz", "nt", "j", "vn", "l"}
 _STOP_WORDS = set("的和与及在对为向由是了将把被从经同跟给让使以于并或等到赴至自按据随也都又还就即要会能")
@@ -37,7 +38,10 @@ DECLARED_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「
 # Legal-form endings stripped to get a company's bare name (宏达钢铁 of 宏达钢铁股份有限公司).
 _LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "控股公司", "公司", "集团")
 # Words after a suffix that make it part of a common phrase, not a unit (中心工作, 中心任务).
-_NOT_AFTER = {"中心": ("工作", "任务", "环节", "城市", "思想", "地位", "位置")}
+_NOT_AFTER = {"中心": ("工作", "任务", "环节", "城市", "思想", "地位", "位置", "医院", "小学", "中学", "幼儿园", "卫生院")}
+# Party and mass bodies that, named bare, are the publisher's own (党委宣传部, 团委); a bare
+# 党支部 is never one (30个党支部 counts branches).
+_OWN_BODIES = ("党委", "党组", "纪委", "工会", "团委", "党工委")
 # Openings of party and state organ names (中共…委员会, 国家…局, 省…厅).
 _STATE_PREFIXES = ("中共", "中央", "国家", "国务院", "全国", "省", "市", "县", "自治区")
 
@@ -51,7 +55,7 @@ class UnitMention:
     text: str
     level_ends: list[int]
     classes: list[str]
-    anaphor: str | None = None  # leading 公司/集团 that stands for the publisher
+    anaphor: str | None = None  # leading 公司/集团 that stands for the publisher ("" before a bare 党委)
     external: bool = False  # a state, party or mass body outside the publisher (省总工会, 共青团省委)
     names: list[str] = field(default_factory=list)  # canonical level names, set by resolution
 
@@ -188,9 +192,9 @@ def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
     found = set()
     for u in units:
         m = DECLARED_SHORT_FORM.match(text, u.end)
-        if m and not u.anaphor:
+        if m and u.anaphor is None:
             found.add(m.group(1))
-        if u.anaphor or u.classes[0] not in ("Company", "Group"):
+        if u.anaphor is not None or u.classes[0] not in ("Company", "Group"):
             continue
         head = u.level_names()[0]
         while True:
@@ -229,7 +233,7 @@ def _units_in(view: TextView, lo: int, hi: int, quotes, prefixes=()) -> list[Uni
 
 
 def _split_prefix(unit: UnitMention, prefixes) -> UnitMention:
-    if unit.anaphor:
+    if unit.anaphor is not None:
         return unit
     for p in prefixes:
         cut = unit.start + len(p)
@@ -263,6 +267,15 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
         if text.startswith(a) and _head_free(text[len(a) :]):
             unit.anaphor = a
             break
+    else:
+        row = lex.unit_suffix(text[: unit.level_ends[0] - unit.start])
+        if row and row[2] == "bare" and any(text.startswith(b) for b in _OWN_BODIES):
+            # 党委宣传部, 团委: a party or mass body named bare is the publisher's own
+            first = next(b for b in _OWN_BODIES if text.startswith(b))
+            unit.anaphor = ""
+            if unit.level_ends[0] != unit.start + len(first):
+                unit.level_ends = [unit.start + len(first)] + unit.level_ends
+                unit.classes = [lex.unit_suffix(first)[1]] + unit.classes
     # an evaluative word (标杆, 一流, 基层) ends the name before the level that holds it
     for k, e in enumerate(unit.level_ends):
         seg = text[(unit.level_ends[k - 1] - unit.start if k else 0) : e - unit.start]
@@ -273,7 +286,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
                                unit.level_ends[:k], unit.classes[:k], unit.anaphor)
             text = unit.text
             break
-    if text in lex.not_units and not unit.anaphor:
+    if text in lex.not_units and unit.anaphor is None:
         return None
     # every level needs a head, except bare party/mass bodies right after a unit
     ends, classes, prev = [], [], unit.start
@@ -287,7 +300,9 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
             ends[-1], classes[-1] = e, "Group" if classes[-1] == "Group" else cls  # 某集团|有限公司: one unit
             prev = e
             continue
-        if has_head or word_level or (row and row[2] == "bare" and ends) or (not ends and unit.anaphor and seg == unit.anaphor):
+        implicit = not ends and unit.anaphor == "" and row is not None and row[2] == "bare" and seg == row[0]
+        if (has_head or word_level or implicit or (row and row[2] == "bare" and ends)
+                or (not ends and unit.anaphor and seg == unit.anaphor)):
             ends.append(e)
             classes.append(cls)
             prev = e
@@ -302,7 +317,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     unit.level_ends, unit.classes = ends, classes
     first = unit.text[: ends[0] - unit.start]
     unit.external = first.startswith(_STATE_PREFIXES + ("共青团", "团中央"))
-    if classes[0] == "Department" and not unit.anaphor and (len(first) <= 3 or first.startswith(_STATE_PREFIXES)):
+    if classes[0] == "Department" and unit.anaphor is None and (len(first) <= 3 or first.startswith(_STATE_PREFIXES)):
         # 中宣部, 国家发改委…: an abbreviated ministry or a state organ, not a company department
         unit.classes = ["GovernmentAgency"] + classes[1:]
     if unit.anaphor and unit.text == unit.anaphor:

@@ -113,7 +113,7 @@ class Resolver:
 
     def choose_publisher(self, units) -> None:
         s = self.view.text
-        tops = [(u.level_names()[0], u.classes[0]) for u in units if not u.anaphor and u.classes[0] in _PUBLISHER_CLASSES]
+        tops = [(u.level_names()[0], u.classes[0]) for u in units if u.anaphor is None and u.classes[0] in _PUBLISHER_CLASSES]
         names = {n for n, _ in tops}
         for short in names:
             for full in names:
@@ -121,7 +121,7 @@ class Resolver:
                     self.alias[short] = full
         for u in units:  # declared short forms: XX公司(以下简称“X”)
             m = DECLARED_SHORT_FORM.match(s, u.end)
-            if m and not u.anaphor and m.group(1) != u.level_names()[-1]:
+            if m and u.anaphor is None and m.group(1) != u.level_names()[-1]:
                 self.alias[m.group(1)] = u.level_names()[-1]
         counts: dict[str, tuple[int, int, int]] = {}
         for order, (name, cls) in enumerate(tops):
@@ -141,7 +141,7 @@ class Resolver:
         out, last_company = [], None
         for u in units:
             literal = u.level_names()
-            if u.anaphor:
+            if u.anaphor is not None:
                 target = (last_company if u.anaphor.startswith("该") else None) or self.publisher or u.anaphor
                 idents = [target + n[len(u.anaphor):] for n in literal]
             else:
@@ -161,7 +161,7 @@ class Resolver:
         for u, idents in zip(units, identities):
             # a unit named alone is the nested one of the same name (检修车间 = 某段检修车间)
             x = idents[0]
-            if u.anaphor or u.classes[0] in _TOP_CLASSES or x in nested:
+            if u.anaphor is not None or u.classes[0] in _TOP_CLASSES or x in nested:
                 continue
             longer = {y for y in nested if y.endswith(x) and y[: -len(x)] in parents}
             if len(longer) == 1:
@@ -169,7 +169,7 @@ class Resolver:
         literals: dict[str, list[str]] = {}
         for u, idents in zip(units, identities):
             for ident, lit in zip(idents, u.level_names()):
-                if not u.anaphor:
+                if u.anaphor is None:
                     literals.setdefault(redirect.get(ident, ident), []).append(lit)
         label = {}
         for idents in identities:
@@ -185,7 +185,7 @@ class Resolver:
         for u, idents in zip(units, identities):
             prev = None
             for k, (ident, end, cls) in enumerate(zip(idents, u.level_ends, u.classes)):
-                if k == 0 and u.anaphor and not self.publisher:
+                if k == 0 and u.anaphor is not None and not self.publisher:
                     continue  # 公司/集团 with no publisher to stand for: keep only the named levels
                 ent = self.entity("Organization", label[ident], u.start, end, cls)
                 if u.anaphor and k == 0:
@@ -194,7 +194,9 @@ class Resolver:
                     ent.aliases.add(ident)
                 if prev is not None:
                     self.relate(ent.key, "subOrganizationOf", prev, u.start, end)
-                elif (not u.anaphor and not u.external and ident not in redirect and cls in _ATTACH_TO_PUBLISHER
+                elif u.anaphor == "" and self.publisher:
+                    self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", u.start, end)
+                elif (u.anaphor is None and not u.external and ident not in redirect and cls in _ATTACH_TO_PUBLISHER
                       and self.publisher and ent.name != self.publisher):
                     self.relate(ent.key, "subOrganizationOf", f"Organization:{self.publisher}", u.start, end)
                 prev = ent.key
