@@ -191,3 +191,6 @@ def test_validate_command(graph, tmp_path):
     broken.write_text("<http://a.example/x> <http://a.example/y> .\n", "utf-8")
     result = runner.invoke(app, [str(broken)])
     assert result.exit_code == 2 and "broken.ttl" in result.output and "line 1" in result.output
+
+    result = runner.invoke(app, [str(tmp_path / "missing.ttl")])
+    assert result.exit_code == 2 and "missing.ttl" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -295,15 +296,10 @@ def test_graph_saved_as_quads_lands_in_the_default_graph(merged, tmp_path):
     assert isomorphic(load(tmp_path / "g.nq").default_graph, merged)
 
 
-def test_failed_save_keeps_the_old_file(merged, tmp_path, monkeypatch):
+def test_failed_save_keeps_the_old_file(merged, tmp_path):
     path = tmp_path / "g.ttl"
     path.write_text("old", "utf-8")
-
-    def fail(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("kg.ontology.io.os.replace", fail)
-    with pytest.raises(OSError, match="disk full"):
+    with mock.patch("kg.ontology.io.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
         save(merged, path)
     assert path.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.ttl"]
@@ -325,6 +321,15 @@ def test_malformed_file_gives_parse_error_with_line(tmp_path, suffix, content, l
         load(path)
     assert caught.value.path == path and caught.value.line == line
     assert str(path) in str(caught.value) and f"line {line}" in str(caught.value)
+
+
+def test_undecodable_or_missing_file(tmp_path):
+    path = tmp_path / "latin1.ttl"
+    path.write_bytes('<http://a.example/x> <http://a.example/y> "名".\n'.encode("gb18030"))
+    with pytest.raises(GraphParseError, match="latin1.ttl, line 1"):
+        load(path)
+    with pytest.raises(FileNotFoundError, match="missing.nq"):
+        load(tmp_path / "missing.nq")
 
 
 def test_unknown_suffix_is_refused(tmp_path):
