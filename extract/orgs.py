@@ -25,7 +25,7 @@ from kg.extract.normalize import to_simplified
 from kg.extract.view import PUNCT, TextView, is_cjk
 
 ANAPHORS = ("集团公司", "本公司", "该公司", "本集团", "该集团", "公司", "集团", "本局", "该局", "局", "总行",
-            "本校", "学校", "本院", "医院")
+            "本校", "学校", "本院", "医院", "分公司")
 _STOP_TAGS = {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "q", "t", "f", "y", "e", "o", "x", "w"}
 _NOMINAL_TAGS = {"n", "ns", "nz", "nt", "j", "vn", "l"}
 _STOP_WORDS = set("的和与及在对为向由是了将把被从经同跟给让使以于并或等到赴至自按据随也都又还就即要会能")
@@ -140,6 +140,9 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
         if word in lex.name_words:
             i = a
             continue
+        if word == "与" and a > floor and view.token_tag[a - 1] in ("n", "vn", "nz") and not lex.unit_suffix(s[max(floor, a - 6) : a]):
+            i = a  # 材料科学与工程学院: 与 joins two fields inside one name
+            continue
         if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs):
             break
         if b <= pos and any(s.endswith(c, 0, b) for c in lex.cues):
@@ -184,7 +187,22 @@ def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None
     units: list[UnitMention] = []
     for lo, hi in view.sentences:
         units.extend(_units_in(view, lo, hi, quotes, prefixes))
-    return units
+    return sorted(units + _state_organs(view.text, units), key=lambda u: u.start)
+
+
+@lru_cache(maxsize=1)
+def _state_organ_pattern():
+    names = sorted(load_lexicon().state_organs, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)))
+
+
+def _state_organs(text: str, units: list[UnitMention]) -> list[UnitMention]:
+    """National bodies named without a unit suffix (共青团中央, 全国青联)."""
+    found = []
+    for m in _state_organ_pattern().finditer(text):
+        if not any(u.start <= m.start() < u.end or m.start() <= u.start < m.end() for u in units):
+            found.append(UnitMention(m.start(), m.end(), m.group(0), [m.end()], ["GovernmentAgency"], external=True))
+    return found
 
 
 def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
@@ -317,8 +335,12 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     unit.level_ends, unit.classes = ends, classes
     first = unit.text[: ends[0] - unit.start]
     unit.external = first.startswith(_STATE_PREFIXES + ("共青团", "团中央"))
-    if classes[0] == "Department" and unit.anaphor is None and (len(first) <= 3 or first.startswith(_STATE_PREFIXES)):
-        # 中宣部, 国家发改委…: an abbreviated ministry or a state organ, not a company department
+    if first in lex.state_organs:
+        unit.classes = ["GovernmentAgency"] + unit.classes[1:]
+        unit.external = True
+    central = len(first) == 3 and first[0] == "中" and first[-1] == "部"
+    if classes[0] == "Department" and unit.anaphor is None and (central or first.startswith(_STATE_PREFIXES)):
+        # 中宣部 (中X部 abbreviates a central department), 国家…部: a state organ, not a company department
         unit.classes = ["GovernmentAgency"] + classes[1:]
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]

@@ -25,7 +25,7 @@ from kg.extract.orgs import DECLARED_SHORT_FORM
 
 _TOP_CLASSES = ("Company", "Group")
 _LEGAL_TAILS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "集团有限责任公司", "集团股份有限公司", "公司")
-_PUBLISHER_CLASSES = ("Company", "Group", "GovernmentAgency")
+_PUBLISHER_CLASSES = ("Company", "Group", "Institution", "GovernmentAgency")
 _ATTACH_TO_PUBLISHER = ("BranchCompany", "Department", "Plant", "Team", "PartyCommittee", "PartyBranch", "MassOrganization")
 
 
@@ -130,11 +130,30 @@ class Resolver:
             counts[canon] = (rank, n + 1, first)
         source = to_simplified(self.document.source or "")
         from_source = [c for c in counts if source.startswith(c) or any(source.startswith(a) for a, t in self.alias.items() if t == c)]
-        if from_source:
+        from_title = self._title_unit(units, prefixes=[a for a in self.alias] + list(counts))
+        if from_title:
+            self.publisher = from_title
+        elif from_source:
             self.publisher = max(from_source, key=len)
         elif counts:
             self.publisher = max(counts, key=lambda c: counts[c])
         self.facts.publisher = f"Organization:{self.publisher}" if self.publisher else None
+
+    def _title_unit(self, units, prefixes) -> str | None:
+        """The unit a report's title opens with is its publisher (某某公司召开…, 某某分公司表彰…)."""
+        if not self.document.title or not self.view.sentences:
+            return None
+        lo, hi = self.view.sentences[0]
+        if self.view.text[lo:hi].strip() != to_simplified(self.document.title).strip():
+            return None
+        for u in units:
+            if lo <= u.start < hi and u.anaphor is None and u.start - lo <= 2:
+                if u.classes[-1] in _PUBLISHER_CLASSES + ("BranchCompany",):
+                    names = u.level_names()
+                    return self.canon(self.canon(names[0]) + names[-1][len(names[0]):])
+        title = self.view.text[lo:hi].lstrip()
+        starts = [p for p in prefixes if title.startswith(p)]
+        return self.canon(max(starts, key=len)) if starts else None
 
     def _identities(self, units) -> list[list[str]]:
         """Per unit, per level: the name that identifies the unit within the document."""
