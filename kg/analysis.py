@@ -443,7 +443,8 @@ def path(graph: GraphLike, a: str, b: str) -> list[Fact]:
     """How ``a`` and ``b`` are connected: the facts along a shortest path, each with its sources.
 
     Edges are followed in either direction; where two things on the path are linked
-    by several facts (a member who also holds a post), all of them are listed.
+    by several facts (a member who also holds a post), all of them are listed. Of
+    several shortest paths, the same one is chosen every time.
     Raises ``networkx.NetworkXNoPath`` when nothing connects them.
 
     >>> import kg
@@ -455,8 +456,11 @@ def path(graph: GraphLike, a: str, b: str) -> list[Fact]:
     """
     g = as_networkx(graph)
     start, end = _resolve(g, a), _resolve(g, b)
+    links = nx.Graph()  # built in sorted order, so ties between shortest paths break the same way every time
+    links.add_nodes_from(sorted(g))
+    links.add_edges_from(sorted({tuple(sorted(edge)) for edge in g.edges()}))
     try:
-        nodes = nx.shortest_path(g.to_undirected(as_view=True), start, end)
+        nodes = nx.shortest_path(links, start, end)
     except nx.NetworkXNoPath:
         raise nx.NetworkXNoPath(f"nothing connects {_node(g, start).display} and {_node(g, end).display}") from None
     facts = []
@@ -547,7 +551,7 @@ def statistics(graph: GraphLike, top: int = 10) -> GraphStatistics:
     people = Counter(u for u, _, _ in _edges_data(g, "awardReceived") if g.nodes[u]["kind"] == "person")
     top_people = sorted(people.items(), key=lambda p: (-p[1], _node_order(_node(g, p[0]))))[:top]
     if hasattr(graph, "query"):
-        unsourced = tuple(row["x"] for row in graph.query(_UNSOURCED_QUERY))
+        unsourced = tuple(str(row["x"]) for row in graph.query(_UNSOURCED_QUERY))
     else:
         unsourced = tuple(sorted(n for n, d in g.nodes(data=True) if not d["mentions"]))
     return GraphStatistics(
@@ -597,13 +601,13 @@ def _err(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(message)}")
+    Console(stderr=True, highlight=False, emoji=False).print(f"[red]error:[/red] {escape(message)}")
 
 
 def _console():
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, emoji=False)
 
 
 def stats_command(

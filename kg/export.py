@@ -222,7 +222,7 @@ def export_command(
     from rich.console import Console
     from rich.markup import escape
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
     if to not in FORMATS:
         err.print(f"[red]error:[/red] unknown format {escape(to)}; use one of {', '.join(FORMATS)}")
         raise typer.Exit(2)
@@ -232,6 +232,6 @@ def export_command(
     except OSError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
-    console = Console(highlight=False)
+    console = Console(highlight=False, emoji=False)
     for path in written:
         console.print(f"wrote {escape(str(path))}")
