@@ -244,6 +244,13 @@ def test_python_layout_draws_without_physics_at_the_computed_positions(browser, 
     iris = viewer.page.evaluate("kgView.details.map((d) => d.iri)")
     for i, iri in enumerate(iris):
         assert (drawn[str(i)]["x"], drawn[str(i)]["y"]) == pytest.approx(expected[iri], abs=1)
+    # Labels come once zoomed in on a node: its own, and its edges'.
+    person = iris.index(iri_of(graph, "林晓风"))
+    assert viewer.page.evaluate("(i) => kgView.nodes.get(i).label", person) is None
+    viewer.page.evaluate("(i) => kgView.focusNode(i)", person)
+    viewer.page.wait_for_function("(i) => kgView.nodes.get(i).label === '林晓风'", arg=person, timeout=10_000)
+    edge_labels = viewer.page.evaluate("(i) => kgView.edges.get(kgNetwork.getConnectedEdges(i)).map((e) => e.label)", person)
+    assert edge_labels == ["总经理"]
     viewer.page.close()
 
 
@@ -267,7 +274,10 @@ def test_notebook_iframe_draws_the_same_graph(browser, graph, tmp_path):
 
 @needs_chromium
 def test_screenshot_is_a_png_of_the_drawn_graph(browser, page_file, tmp_path):
-    png = screenshot(page_file, tmp_path / "graph.png", width=900, height=600, browser=browser)
+    with pytest.raises(RuntimeError, match="no node named"):
+        screenshot(page_file, tmp_path / "none.png", select="无此人", browser=browser)
+    assert not (tmp_path / "none.png").exists()
+    png = screenshot(page_file, tmp_path / "graph.png", width=900, height=600, select="趙明遠", browser=browser)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])

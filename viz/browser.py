@@ -100,22 +100,32 @@ def screenshot(
     *,
     width: int = 1400,
     height: int = 900,
+    select: str | None = None,
     timeout: float = 120.0,
     browser=None,
 ) -> Path:
     """Draw the viewer page ``html_path`` in headless Chromium and save a PNG of it.
 
-    Waits for the graph to be drawn and still; raises ``RuntimeError`` if the page
-    tried to reach the network or raised a script error. Written atomically.
-    ``browser`` is a running Playwright browser to use (one is launched if omitted).
+    ``select`` names a node (in either script) to select, so the picture shows its
+    details panel. Waits for the graph to be drawn and still; raises ``RuntimeError``
+    if the page tried to reach the network, raised a script error, or has no node
+    named ``select``. Written atomically. ``browser`` is a running Playwright
+    browser to use (one is launched if omitted).
     """
     png_path = Path(png_path)
     if browser is None:
         with launch() as browser:
-            return screenshot(html_path, png_path, width=width, height=height, timeout=timeout, browser=browser)
+            return screenshot(
+                html_path, png_path, width=width, height=height, select=select, timeout=timeout, browser=browser
+            )
     offline = open_page(browser, html_path, width=width, height=height)
     try:
         offline.wait_ready(timeout)
+        if select is not None:
+            found = offline.page.evaluate("(name) => kgView.search(name, 1)", select)
+            if not found:
+                raise RuntimeError(f"{html_path}: no node named {select!r}")
+            offline.page.evaluate("(i) => kgView.selectNode(i)", found[0])
         if offline.blocked or offline.errors:
             raise RuntimeError(f"{html_path}: blocked requests {offline.blocked}, errors {offline.errors}")
         image = offline.page.screenshot(type="png")

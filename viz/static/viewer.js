@@ -84,6 +84,40 @@
     statusLine.textContent = `${shown.nodes} of ${count} nodes, ${shown.edges} of ${edges.length} edges`;
   }
 
+  // ---- labels of large graphs, added once zoomed in far enough to read them ----
+  const labelled = new Uint8Array(count);
+  const edgeLabelled = new Set();
+  const readableScale = data.options.nodes.scaling.label.drawThreshold / data.options.nodes.font.size;
+  let labelTimer = null;
+  function labelNodesInView() {
+    const scale = network.getScale();
+    if (!data.lazyLabels || scale < readableScale) return;
+    const centre = network.getViewPosition();
+    const halfWidth = container.clientWidth / scale, halfHeight = container.clientHeight / scale;  // twice the view
+    const nodeLabels = [];
+    const edgeLabels = [];
+    for (let i = 0; i < count; i++) {
+      if (labelled[i]) continue;
+      const p = network.getPosition(i);
+      if (Math.abs(p.x - centre.x) > halfWidth || Math.abs(p.y - centre.y) > halfHeight) continue;
+      labelled[i] = 1;
+      nodeLabels.push({ id: i, label: details[i].l });
+      network.getConnectedEdges(i).forEach((id) => {
+        if (!edgeLabelled.has(id)) {
+          edgeLabelled.add(id);
+          edgeLabels.push({ id, label: edges.get(id).caption });
+        }
+      });
+    }
+    if (nodeLabels.length) nodes.update(nodeLabels);
+    if (edgeLabels.length) edges.update(edgeLabels);
+  }
+  function labelSoon() {
+    clearTimeout(labelTimer);
+    labelTimer = setTimeout(labelNodesInView, 120);
+  }
+  ["zoom", "dragEnd", "animationFinished"].forEach((event) => network.on(event, labelSoon));
+
   // ---- details panel ----
   function showHint() {
     panel.replaceChildren(el("p", "kg-hint", "Click a node (or search) to see its names, posts, honours and the sentences it comes from."));
@@ -105,10 +139,17 @@
       body.appendChild(el("h3", null, "Sources"));
       d.men.forEach((m) => body.appendChild(source(m)));
     }
-    body.appendChild(el("div", "kg-iri", d.iri));
+    body.appendChild(el("div", "kg-iri", readableIri(d.iri)));
     out.push(body);
     panel.replaceChildren(...out);
     window.kgShown = i;
+  }
+  function readableIri(iri) {
+    try {
+      return decodeURI(iri);
+    } catch (error) {
+      return iri;  // not valid percent-encoding: show it as it is
+    }
   }
   function connections(parent, i) {
     const groups = new Map();
@@ -151,7 +192,7 @@
   legendBox.open = true;
   legendBox.appendChild(el("summary", null, "Legend · filters"));
   document.getElementById("kg-legend").appendChild(legendBox);
-  legendBox.appendChild(el("h2", null, "Show"));
+  const kindList = el("div", "kg-columns");
   data.legend.forEach(([category, text, colour, shape, n]) => {
     const box = el("input");
     box.type = "checkbox";
@@ -166,16 +207,17 @@
     symbol.style.color = colour;
     const label = el("label");
     label.append(box, symbol, `${text} (${n})`);
-    legendBox.appendChild(label);
+    kindList.appendChild(label);
   });
-  legendBox.appendChild(el("h2", null, "Edges"));
+  const edgeList = el("div", "kg-columns");
   data.relations.forEach(([, text, colour]) => {
     const line = el("span", "kg-symbol", "⟶");
     line.style.color = colour;
     const row = el("div");
     row.append(line, text);
-    legendBox.appendChild(row);
+    edgeList.appendChild(row);
   });
+  legendBox.append(el("h2", null, "Show"), kindList, el("h2", null, "Edges"), edgeList);
 
   const honourSelect = document.getElementById("kg-honour");
   details
@@ -237,11 +279,14 @@
     }
     return ranked.flat().slice(0, limit);
   }
+  function selectNode(i) {
+    network.selectNodes([i]);
+    showDetails(i);
+  }
   function focusNode(i) {
     if (hidden[i]) clearFilters();
-    network.selectNodes([i]);
+    selectNode(i);
     network.focus(i, { scale: Math.max(network.getScale(), 1.2), animation: { duration: 400, easingFunction: "easeInOutQuad" } });
-    showDetails(i);
     window.kgFocused = i;
   }
   function showResults(found) {
@@ -288,9 +333,10 @@
     layout = name;
     layoutSelect.value = name;
     network.fit({ animation: false });
+    labelSoon();
   }
   layoutSelect.addEventListener("change", () => setLayout(layoutSelect.value));
 
   showHint();
-  window.kgView = { details, nodes, edges, search, focusNode, showDetails, applyFilters, clearFilters, setLayout, visibleCounts };
+  window.kgView = { details, nodes, edges, search, selectNode, focusNode, showDetails, applyFilters, clearFilters, setLayout, visibleCounts };
 })();
