@@ -7,6 +7,9 @@ Simplified name, so the same unit in two documents is one node once the graphs a
 (:func:`merged_graph`). People are named by their name *and* the first unit the text links
 them to (``memberOf`` or ``holdsPost``), so namesakes in different units stay apart.
 
+The document node is also the ``nif:Context`` of its mentions and carries the original text
+(``nif:isString``), so every ``nif:anchorOf`` can be checked against the graph alone.
+
 Example
 -------
 >>> from kg.extract.facts import Document, DocumentFacts, Entity, Mention
@@ -53,6 +56,7 @@ HANS = "zh-Hans"
 HANT = "zh-Hant"
 ENTITY_CLASSES = {"Person": SCHEMA.Person, "Organization": ORG.Organization, "Honour": KG.Honour}
 _DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters kept as they are when a document URL becomes an IRI (RFC 3986 reserved + '%').
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
@@ -188,6 +192,9 @@ class _DocumentGraph:
     def _error(self, problem: str) -> ValueError:
         return ValueError(f"document {self.document.id!r}: {problem}")
 
+    def _warn(self, problem: str) -> None:
+        warnings.warn(str(self._error(problem)), stacklevel=3)
+
     def _iri(self, key: str) -> URIRef:
         try:
             return self.iris[key]
@@ -208,7 +215,11 @@ class _DocumentGraph:
         if document.author:
             add((doc, SCHEMA.author, Literal(document.author)))
         if document.url:
-            add((doc, SCHEMA.url, URIRef(quote(document.url.strip(), safe=_URL_SAFE))))
+            url = quote(document.url.strip(), safe=_URL_SAFE)
+            if _ABSOLUTE_IRI.match(url):
+                add((doc, SCHEMA.url, URIRef(url)))
+            else:  # a relative IRI would be resolved against wherever the graph is read
+                self._warn(f"ignoring url {document.url!r}, not an absolute URL")
         source = self._source_unit()
         if source is not None:
             add((doc, KG.sourceUnit, source))
@@ -326,6 +337,6 @@ class _DocumentGraph:
     def _add_date(self, node: URIRef, predicate: URIRef, text: str) -> None:
         literal = typed_date(text)
         if literal is None:
-            warnings.warn(str(self._error(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")), stacklevel=2)
+            self._warn(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")
             return
         self.graph.add((node, predicate, literal))

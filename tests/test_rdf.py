@@ -271,6 +271,14 @@ def test_invalid_date_is_dropped_with_a_warning():
     assert validate(merged).conforms
 
 
+def test_relative_url_is_dropped_with_a_warning():
+    facts = hans_document()
+    facts.document.url = "news/1.html"
+    with pytest.warns(UserWarning, match="news/1.html"):
+        merged = merged_graph(build_dataset([facts]))
+    assert not list(merged.objects(None, SCHEMA.url))
+
+
 @pytest.mark.parametrize("name", FORMATS)
 def test_round_trip_loses_nothing(dataset, merged, tmp_path, name):
     path = tmp_path / f"graph{SUFFIX[name]}"
