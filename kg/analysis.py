@@ -37,10 +37,29 @@ if TYPE_CHECKING:
     from kg.api import KnowledgeGraph
 
 __all__ = [
-    "Node", "Source", "Fact", "HonourRecord", "UnitTree", "UnitRank", "PersonRank", "Affiliation",
-    "Profile", "GraphStatistics", "NameNotFound", "AmbiguousName",
-    "find", "unit_tree", "parent_chain", "honours_of", "recipients", "path", "rank_units",
-    "describe", "statistics", "stats_command", "show_command",
+    "Affiliation",
+    "AmbiguousName",
+    "Fact",
+    "GraphStatistics",
+    "HonourRecord",
+    "NameNotFound",
+    "Node",
+    "PersonRank",
+    "Profile",
+    "Source",
+    "UnitRank",
+    "UnitTree",
+    "describe",
+    "find",
+    "honours_of",
+    "parent_chain",
+    "path",
+    "rank_units",
+    "recipients",
+    "show_command",
+    "statistics",
+    "stats_command",
+    "unit_tree",
 ]
 
 GraphLike = Union["KnowledgeGraph", nx.MultiDiGraph]
@@ -731,5 +750,6 @@ def _print_profile(console, profile: Profile) -> None:
     if profile.sources:
         console.print("Sources:")
         for source in profile.sources:
-            console.print(f"  [dim]{escape(source.doc)}[/dim]  {escape(source.sentence)}", soft_wrap=True)
+            doc_id = source.doc.rsplit("/", 1)[-1]
+            console.print(f"  [dim]{escape(doc_id)}[/dim]  {escape(source.sentence)}", soft_wrap=True)
     console.print()

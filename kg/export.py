@@ -44,7 +44,7 @@ import typer
 
 from kg.analysis import GraphLike, as_networkx, load_graph_or_exit, script_converter
 
-__all__ = ["FORMATS", "export", "flat_graph", "export_command"]
+__all__ = ["FORMATS", "export", "export_command", "flat_graph"]
 
 NODE_COLUMNS = ("id", "kind", "org_class", "label", "label_hant", "aliases", "posts", "honours", "mentions")
 EDGE_COLUMNS = ("source", "target", "key", "relation", "source_label", "target_label", "date", "post", "count")

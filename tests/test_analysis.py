@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from kg.ontology.namespaces import PROV
 from rdflib import Graph, URIRef
 from typer.testing import CliRunner
 
@@ -24,7 +26,6 @@ from kg.analysis import (
     unit_tree,
 )
 from kg.cli import app
-from kg.ontology.namespaces import PROV
 from kg.projection import to_networkx
 
 SEED = Path(__file__).parents[2] / "shared" / "seeds" / "chinalco-2011-09-16.txt"
@@ -78,13 +79,18 @@ def handmade():
     return to_networkx(Graph().parse(data=TURTLE, format="turtle"))
 
 
-@pytest.fixture(scope="module")
-def seed_file(tmp_path_factory):
+def save_seed_graph(directory: Path) -> Path:
+    """Build the seed report and save its graph in ``directory`` (skip when the seed is absent)."""
     if not SEED.exists():
         pytest.skip(f"seed not found at {SEED}")
-    path = tmp_path_factory.mktemp("seed") / "graph.ttl"
+    path = directory / "graph.ttl"
     kg.build(SEED).save(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory):
+    return save_seed_graph(tmp_path_factory.mktemp("seed"))
 
 
 def labels(nodes):
@@ -187,14 +193,14 @@ def test_path_explains_a_connection_with_sources(graph):
     assert len(facts) == 5  # a shortest one: via the honour's conferrer or up the units
     assert steps[0][0] == "亓德昌"
     assert steps[-1] == ("宓国栋", "holdsPost", "东川集团第二分公司") and facts[-1].post == "党支部书记"
-    for left, right in zip(facts, facts[1:]):  # consecutive facts share a node
+    for left, right in pairwise(facts):  # consecutive facts share a node
         assert {left.subject, left.object} & {right.subject, right.object}
     assert all(f.sources for f in facts)
     assert path(graph, "亓德昌", "亓德昌") == []
 
 
 def test_path_lists_every_fact_between_two_neighbours_and_fails_when_disconnected(handmade):
-    member = [n.iri for n in find(handmade, "钟一鸣") if "p1" in n.iri][0]
+    member = next(n.iri for n in find(handmade, "钟一鸣") if n.iri.endswith("p1"))
     facts = path(handmade, member, "联合室")
     assert sorted(f.relation for f in facts) == ["holdsPost", "memberOf"]
     assert facts[0].sources[0].sentence in ("第一句。", "第二句。")
@@ -262,7 +268,7 @@ def test_kg_stats_ranks_the_seed_group_first(seed_file):
     table = CliRunner().invoke(app, ["stats", str(seed_file)], env=WIDE)
     assert table.exit_code == 0
     units = table.stdout.split("Units with the most honours")[1]
-    first_row = [line for line in units.splitlines() if "│" in line][0]
+    first_row = next(line for line in units.splitlines() if "│" in line)
     assert "中国铝业公司 (中國鋁業公司)" in first_row and first_row.rstrip(" │").endswith(str(top[0]["total"]))
 
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from test_analysis import save_seed_graph
 from typer.testing import CliRunner
 
 import kg
 from kg.cli import app
 from kg.export import FORMATS, export
-
-from test_analysis import seed_file  # noqa: F401  (the seed's graph, saved once per module)
 
 FICTIONAL = {
     "d": "2021年6月30日，东川集团党委授予第一分公司检修厂“先进集体”称号，"
@@ -24,7 +23,12 @@ FICTIONAL = {
 
 
 @pytest.fixture(scope="module")
-def seed(seed_file):  # noqa: F811
+def seed_file(tmp_path_factory):
+    return save_seed_graph(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="module")
+def seed(seed_file):
     return kg.load(seed_file).to_networkx()
 
 
