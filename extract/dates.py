@@ -35,7 +35,7 @@ def _festival_pattern():
 
 
 def _year(doc_date: str | None, text: str) -> str | None:
-    m = re.search(r"(\d{4})年", text)
+    m = re.search(r"(\d{4})年(?!度)", text)  # 2023年度 names a reporting year, not the event's
     if m:
         return m.group(1)
     return doc_date[:4] if doc_date and re.match(r"\d{4}", doc_date) else None
@@ -61,9 +61,10 @@ def dates_in(text: str, doc_date: str | None) -> list[tuple[int, int, str]]:
     for m in _MONTH_DAY.finditer(text):
         if year and 1 <= int(m.group(1)) <= 12:
             add(m, f"{year}-{int(m.group(1)):02d}-{int(m.group(2)):02d}")
-    for m in re.finditer(r"今年|去年", text):
+    for m in re.finditer(r"(今年|去年)(?:(\d{1,2})月(?![\d日]))?", text):
         if doc_date and re.match(r"\d{4}", doc_date):
-            add(m, str(int(doc_date[:4]) - (m.group(0) == "去年")))
+            relative = str(int(doc_date[:4]) - (m.group(1) == "去年"))
+            add(m, f"{relative}-{int(m.group(2)):02d}" if m.group(2) else relative)
     festivals = load_lexicon().festivals
     for m in _festival_pattern().finditer(text):
         quoted = bool(m.group(1) and m.group(3))
@@ -71,6 +72,8 @@ def dates_in(text: str, doc_date: str | None) -> list[tuple[int, int, str]]:
         if not (quoted or qual) or not year:
             continue  # a bare 七一 or 十一 may be a number, not a festival
         month_day = festivals[m.group(2)]
+        if doc_date and doc_date.startswith(year) and len(doc_date) >= 7 and int(month_day[:2]) > int(doc_date[5:7]) + 2:
+            year = str(int(year) - 1)  # 国庆 in a January report is last year's
         add(m, f"{year}-{month_day[:2]}" if qual in _EVE else f"{year}-{month_day}")
     return sorted(found)
 

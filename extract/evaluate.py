@@ -143,6 +143,8 @@ def evaluate(facts: DocumentFacts, gold: dict) -> Evaluation:
                 if attr in gold_rels[k]:
                     ev.attributes[attr].gold += 1
                     ev.attributes[attr].tp += int(r.get(attr) == gold_rels[k][attr])
+                    if r.get(attr) != gold_rels[k][attr]:
+                        ev.errors.append({"kind": f"wrong {attr}", "gold": gold_rels[k][attr], **r})
         else:
             ev.errors.append({"kind": "spurious relation", **r})
     for k, r in gold_rels.items():

@@ -171,7 +171,7 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
     recipients = _recipients(view, units, people, clause_lo, cue_at, doc_date)
     if not recipients:
         return []
-    date = find_date(s, lo, cue_at, doc_date)
+    date = find_date(s[:hi], lo, cue_at, doc_date)
     span = (clause_lo, honours[-1].end)
     return [AwardMention(h, list(recipients), None, date, None, None, span) for h in honours]
 
@@ -180,7 +180,7 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
     s = view.text
     body = _body_before(s, units, clause_lo, cue_at)
     pos = cue_at + len(cue)
-    date = find_date(s, lo, cue_at, doc_date)
+    date = find_date(s[:hi], lo, cue_at, doc_date)
     awards: list[AwardMention] = []
     confer_cues = [c for c, r in load_lexicon().cues.items() if r == "confer"]
     while pos < hi:

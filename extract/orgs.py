@@ -88,11 +88,11 @@ def _suffix_ends(view: TextView, lo: int, hi: int):
             break
     for e in sorted(ends):
         suffix, cls, attach = ends[e]
-        if _valid_suffix_end(view, e, suffix, attach):
+        if _valid_suffix_end(view, e, suffix, attach, cls):
             yield e, suffix, cls, attach
 
 
-def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str) -> bool:
+def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str, cls: str = "") -> bool:
     lex = load_lexicon()
     s = view.text
     start = e - len(suffix)
@@ -108,13 +108,21 @@ def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str) -> bool:
     tok_end = view.token_end[e - 1]
     if tok_end > e:
         rest = s[e:tok_end]
-        if not (lex.title_at_start(s[e : e + 8]) or lex.unit_suffix(rest) or _starts_suffix(rest)):
+        glued = lex.unit_suffix(rest)  # jieba glued a unit to its party body (公司党委)
+        if not (lex.title_at_start(s[e : e + 8]) or (glued and glued[2] == "bare") or rest in _LEGAL_FORMS):
             return False
+    if suffix in ("镇", "乡", "村") and not _named_head(s, start):
+        return False  # 镇, 乡, 村 need a real name before them (白沙镇), not 千村 or 全国乡
     if any(s.startswith(w, e) for w in _NOT_AFTER.get(suffix, ())):
         return False
     if attach == "numeral" and (start == 0 or s[start - 1] not in _NUMERAL):
         return False
     return True
+
+
+def _named_head(s: str, start: int) -> bool:
+    head = s[max(0, start - 2) : start]
+    return len(head) == 2 and all(is_cjk(c) and c not in _NUMERAL and c not in "千万国省市县全各" for c in head)
 
 
 def _is_unit_word(w: str) -> bool:
@@ -142,6 +150,9 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
             continue
         if word == "与" and a > floor and view.token_tag[a - 1] in ("n", "vn", "nz") and not lex.unit_suffix(s[max(floor, a - 6) : a]):
             i = a  # 材料科学与工程学院: 与 joins two fields inside one name
+            continue
+        if tag == "f" and len(word) == 2 and word[0] in "东南西北中":
+            i = a  # 南方, 西北: a direction heading a name (南方分公司)
             continue
         if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs):
             break
