@@ -166,6 +166,11 @@ _LEAD = r"[\s|｜/【\[(（]*"
 _METADATA_LINE = re.compile(_LEAD + _KEY.pattern)
 _VALUE_TRIM = " \t\u3000|｜/,，;；【】[]()（）"
 _HEAD_LINES = 4  # the header is within the first few non-empty lines
+# A keyless header line: an optional source, a date, an optional time.
+_BARE_HEADER = re.compile(
+    r"\s*(?P<source>[^\d\s|｜:：]{2,20}?)?[\s|｜\u3000]*(?P<date>\d{4}[-/.]\d{1,2}[-/.]\d{1,2})"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?[\s|｜\u3000]*"
+)
 _MAX_METADATA_LINE = 200  # a longer line is body text, whatever it starts with
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0}
@@ -198,6 +203,15 @@ def parse_header(text: str) -> dict[str, str]:
         seen += 1
         if seen > _HEAD_LINES:
             break
+        bare = _BARE_HEADER.match(line) if "title" in header and not ranks and len(line) < 80 else None
+        if bare and parse_date(bare.group("date")):
+            # 某某融媒体中心 2024-01-03 09:15 编辑：某某 — a header line with no 来源/时间 keys
+            header["date"], ranks["date"] = parse_date(bare.group("date")), len(_KEY_RANK)
+            if bare.group("source"):
+                header["source"], ranks["source"] = bare.group("source"), len(_KEY_RANK)
+            line = line[bare.end():]
+            if not _METADATA_LINE.match(line):
+                continue
         if len(line) > _MAX_METADATA_LINE or not _METADATA_LINE.match(line):
             if "title" in header:
                 if ranks:  # metadata came and went: the body has started

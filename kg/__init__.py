@@ -18,4 +18,19 @@ from kg.api import (  # noqa: F401
     load,
 )
 
+from kg.analysis import (  # noqa: F401
+    AmbiguousName,
+    NameNotFound,
+    describe,
+    find,
+    honours_of,
+    parent_chain,
+    path,
+    rank_units,
+    recipients,
+    statistics,
+    unit_tree,
+)
+from kg.export import export  # noqa: F401
+
 __version__ = "0.1.0"
