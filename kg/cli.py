@@ -62,36 +62,68 @@ def summary_table(graph, title: str = "Knowledge graph") -> Table:
     return table
 
 
-def _build_into(paths: list[Path], out: Path, fmt: str, strict: bool, html: bool, title: str):
-    import kg
+def _build_into(paths: list[Path], out: Path, fmt: str, strict: bool, html: bool, title: str, *,
+                workers: int | None = None, engine: str = "local", scheduler: str | None = None,
+                chunk_size: int | None = None, force: bool = False, explain_merges: bool = False):
+    """Batch-build ``paths`` into ``out`` (resuming a killed run) and print what happened."""
+    from kg.batch import CHUNK_SIZE, BatchError, build_archive, progress_enabled
+    from kg.extract.reader import InputError
 
-    console = _console()
     err = _console(stderr=True)
-
-    def progress(document):
-        if _state["verbose"]:
-            console.print(f"read {escape(document.path or document.id)} ({document.encoding or 'utf-8'}, "
-                          f"{len(document.text)} chars, {document.script})")
-
     try:
-        graph = kg.build(*paths, strict=strict, progress=progress)
-    except kg.api.InputError as error:
+        result = build_archive(paths, out, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
+                               chunk_size=chunk_size or CHUNK_SIZE, force=force, strict=strict, html=html,
+                               title=title, show_progress=progress_enabled(_state["quiet"]))
+    except InputError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
-    for failure in graph.report.failures:
+    except BatchError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted:[/yellow] finished chunks are kept in {escape(str(out / '.chunks'))}; "
+                  "run the same command again to go on")
+        raise typer.Exit(130) from None
+    _print_batch(result, explain_merges, out / "merges.tsv")
+    return result
+
+
+def _print_batch(result, explain_merges: bool, merges_path: Path) -> None:
+    """Problems, the summary, throughput, merges and the files written by a batch build or add."""
+    console, err = _console(), _console(stderr=True)
+    report = result.report
+    for failure in report.failures:
         err.print(f"[red]error:[/red] {escape(str(failure))}")
-    for doc_id in graph.report.empty:
+    for doc_id in report.empty:
         err.print(f"[yellow]warning:[/yellow] {escape(doc_id)}: empty document")
-    out.mkdir(parents=True, exist_ok=True)
-    graph_path = out / f"graph.{FORMAT_SUFFIX[fmt]}"
-    graph.save(graph_path)
-    written = [graph_path]
-    if html:
-        written.append(graph.save_html(out / "graph.html", title=title))
-    console.print(summary_table(graph))
-    for path in written:
-        console.print(f"wrote {escape(str(path))}")
-    return graph
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    console.print(summary_table(result))
+    seconds = max(report.extract_seconds, 1e-9)
+    console.print(
+        f"{report.documents} documents in {report.chunks} chunks ({report.skipped_chunks} already done); "
+        f"extracted {report.processed_documents} with {report.workers} worker(s): "
+        f"{report.processed_documents / seconds:,.1f} docs/s, {report.processed_characters / seconds:,.0f} chars/s; "
+        f"merged in {report.assemble_seconds:.1f} s; peak memory {report.client_peak_rss_mb:,.0f} MB here, "
+        f"{report.worker_peak_rss_mb:,.0f} MB per worker")
+    if explain_merges:
+        table = Table(title=f"Merges ({len(result.records)} decisions)")
+        for column in ("kind", "rule", "members", "into", "document"):
+            table.add_column(column)
+        for record in result.records[:50]:
+            table.add_row(*map(escape, record.row()))
+        console.print(table)
+        if len(result.records) > 50:
+            console.print(f"... {len(result.records) - 50} more in {escape(str(merges_path))}")
+        console.print(f"wrote {escape(str(result.write_merge_report(merges_path)))}")
+    for path in (result.graph_path, result.html_path):
+        if path is not None:
+            console.print(f"wrote {escape(str(path))}")
+
+
+_WORKERS_HELP = "Worker processes (default: one per CPU core)."
+_ENGINE_HELP = "local (processes on this machine) or dask (a Dask cluster)."
+_SCHEDULER_HELP = "With --engine dask: the scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)."
 
 
 @app.command()
@@ -101,18 +133,91 @@ def build(
     format: Annotated[str, typer.Option("--format", "-f", help="turtle|nt|jsonld|trig|nquads")] = "turtle",
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable input.")] = False,
     html: Annotated[bool, typer.Option("--html/--no-html", help="Also write the interactive viewer.")] = True,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help=_WORKERS_HELP)] = None,
+    chunk_size: Annotated[Optional[int], typer.Option("--chunk-size", min=1, help="Documents per chunk (about).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every chunk, even those a previous run finished.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help=_ENGINE_HELP)] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help=_SCHEDULER_HELP)] = None,
+    explain_merges: Annotated[bool, typer.Option("--explain-merges", help="Print and write (merges.tsv) which "
+                                                 "entities were merged across documents and why.")] = False,
 ) -> None:
     """Read reports, extract facts, and write the graph (RDF) and its viewer (HTML).
 
-    Example: kg build reports/ -o out
+    Documents are processed in chunks by parallel workers; a run that was stopped goes
+    on where it stopped (finished chunks are kept in OUT/.chunks).
+
+    Example: kg build reports/ -o out --workers 4
     """
     if format not in FORMAT_SUFFIX:
         _console(stderr=True).print(f"[red]error:[/red] unknown format {escape(format)}; use one of "
                                     f"{', '.join(sorted(FORMAT_SUFFIX))}")
         raise typer.Exit(2)
-    graph = _build_into(paths, out, format, strict, html, title="Knowledge graph")
+    if engine not in ("local", "dask"):
+        _console(stderr=True).print(f"[red]error:[/red] unknown engine {escape(engine)}; use local or dask")
+        raise typer.Exit(2)
+    graph = _build_into(paths, out, format, strict, html, title="Knowledge graph", workers=workers, engine=engine,
+                        scheduler=scheduler, chunk_size=chunk_size, force=force, explain_merges=explain_merges)
     if graph.report.failures:
         raise typer.Exit(2)
+
+
+@app.command()
+def add(
+    target: Annotated[Path, typer.Argument(help="A kg build output directory (or its graph file), a .nq/.trig/"
+                                           ".jsonld graph, or an Oxigraph store directory.")],
+    paths: Annotated[list[Path], typer.Argument(help="Reports to add: files, directories or .jsonl corpora.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable input.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help=_WORKERS_HELP)] = None,
+    engine: Annotated[str, typer.Option("--engine", help=_ENGINE_HELP)] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help=_SCHEDULER_HELP)] = None,
+    explain_merges: Annotated[bool, typer.Option("--explain-merges", help="Print and write merges.tsv.")] = False,
+) -> None:
+    """Add reports to an existing graph and merge entities again.
+
+    A report whose id is already in the graph replaces it (its named graph is rebuilt).
+
+    Example: kg add kg-out new-reports/
+    """
+    from kg.batch import BatchError, add_documents, progress_enabled
+    from kg.extract.reader import InputError
+
+    err = _console(stderr=True)
+    try:
+        result = add_documents(target, paths, workers=workers, engine=engine, scheduler=scheduler, strict=strict,
+                               show_progress=progress_enabled(_state["quiet"]))
+    except (InputError, BatchError) as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    folder = target if target.is_dir() else target.parent
+    _print_batch(result, explain_merges, folder / "merges.tsv")
+    if result.report.failures:
+        raise typer.Exit(2)
+
+
+@app.command()
+def push(
+    graph: Annotated[Path, typer.Argument(help="Graph file (.nq, .trig, .ttl, .nt), e.g. kg-out/graph.nq.")],
+    endpoint: Annotated[str, typer.Option("--endpoint", help="Graph Store HTTP Protocol endpoint, "
+                                          "e.g. http://127.0.0.1:7878/store.")],
+    into: Annotated[Optional[str], typer.Option("--graph", help="Put everything into this graph IRI "
+                                                "(default: each document's own named graph).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Triples per request.")] = 50_000,
+    retries: Annotated[int, typer.Option("--retries", min=0, help="Retries of a failed request.")] = 4,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each answer.")] = 60.0,
+) -> None:
+    """Send a graph to a SPARQL server (Oxigraph, Fuseki, GraphDB, Virtuoso...) in batches.
+
+    Example: kg push kg-out/graph.nq --endpoint http://127.0.0.1:7878/store
+    """
+    from kg.batch import PushError, push_graph
+
+    try:
+        report = push_graph(graph, endpoint, graph=into, batch_size=batch_size, retries=retries, timeout=timeout)
+    except PushError as error:
+        _console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    _console().print(f"sent {report.triples} triples in {report.graphs} graph(s) with {report.requests} requests "
+                     f"({report.retries} retried) to {escape(endpoint)}")
 
 
 @app.command()

@@ -1,0 +1,959 @@
+"""Batch builds for whole archives: streaming, parallel, resumable, and on a Dask cluster.
+
+Documents are read lazily and cut into chunks (about ``chunk_size`` documents, at most
+twice that or ``MAX_CHUNK_CHARS`` characters). Each chunk goes to a worker process that
+runs the extraction pipeline (loaded once per worker) and returns the chunk's graphs as
+N-Quads, one named graph per document; the client writes them to ``OUT/.chunks/<key>.nq``
+(atomically) and notes the chunk in ``OUT/.chunks/manifest.jsonl``. A chunk's key hashes
+its documents (id, text and metadata) and the pipeline's code and tables, so a re-run
+skips every finished chunk and redoes missing ones; ``force=True`` redoes all.
+
+Assembly reads the chunk files (three streaming passes), resolves entities across
+documents (:mod:`kg.merge`) and writes the final graph and viewer atomically: an
+interrupted run leaves the previous output, or none, never half a file.
+
+Memory: the client holds at most ``2 * workers + 1`` chunks of documents, the assembly
+one document's graph plus the resolution tables (a few hundred bytes per distinct unit,
+person and name); each worker holds one chunk. Merged formats (Turtle, N-Triples) are
+collected in an on-disk Oxigraph store; N-Quads and TriG stream straight to the file.
+JSON-LD is made in memory from the N-Quads (use it for small graphs).
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.txt").write_text("检修厂厂长亓德昌荣获“劳动模范”称号。", encoding="utf-8")
+>>> result = build_archive([folder], folder / "out", workers=1, html=False)
+>>> result.summary()["entities"]["Person"], (folder / "out" / "graph.ttl").is_file()
+(1, True)
+>>> build_archive([folder], folder / "out", workers=1, html=False).report.skipped_chunks
+1
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import resource
+import shutil
+import signal
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.extract.facts import Document
+from kg.extract.reader import InputError, read_documents
+from kg.merge import MergeRecord, Resolver, group_by_graph
+from kg.ontology.namespaces import KG, ORG, PREFIXES, SCHEMA, doc_iri
+
+CHUNK_SIZE = 200
+MAX_CHUNK_CHARS = 4_000_000
+HTML_LIMIT = 200_000  # triples; a bigger graph gets no viewer page (it would not be readable)
+CHUNKS = ".chunks"
+FORMATS = {  # name -> (suffix, pyoxigraph format, keeps one graph per document)
+    "turtle": ("ttl", ox.RdfFormat.TURTLE, False),
+    "nt": ("nt", ox.RdfFormat.N_TRIPLES, False),
+    "nquads": ("nq", ox.RdfFormat.N_QUADS, True),
+    "trig": ("trig", ox.RdfFormat.TRIG, True),
+    "jsonld": ("jsonld", None, True),
+}
+FORMAT_ALIASES = {"ttl": "turtle", "ntriples": "nt", "nq": "nquads", "json-ld": "jsonld"}
+_SUFFIX_FORMAT = {suffix: name for name, (suffix, _, _) in FORMATS.items()}
+# Vocabulary prefixes for Turtle/TriG; instance IRIs stay whole (their paths hold '/').
+_PREFIXES = {name: str(PREFIXES[name]) for name in ("rdf", "rdfs", "skos", "xsd", "org", "schema", "prov", "nif", "kg")}
+# pyoxigraph writes language tags in lower case; the contract spells them zh-Hans / zh-Hant.
+_LANGUAGE_TAG = re.compile(rb'(?<!\\)"@zh-han([st])\b')
+
+
+class BatchError(Exception):
+    """A batch build that cannot go on; the message says what and where."""
+
+
+def format_name(name: str) -> str:
+    """The canonical output format name for ``name`` (``ttl`` -> ``turtle``); ValueError if unknown."""
+    name = FORMAT_ALIASES.get(name.lower(), name.lower())
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}; use one of {', '.join(sorted(set(FORMATS) | set(FORMAT_ALIASES)))}")
+    return name
+
+
+# ------------------------------------------------------------------ identities and chunks
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """A hash of the package version and every file of the extraction and RDF-building code."""
+    try:
+        digest = hashlib.sha256(metadata.version("orgkg").encode())
+    except metadata.PackageNotFoundError:  # run from a source tree
+        digest = hashlib.sha256(b"source")
+    for package in ("kg.extract", "kg.ontology"):
+        for entry in sorted(_package_files(resources.files(package)), key=lambda e: str(e)):
+            digest.update(str(entry.name).encode())
+            digest.update(entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _package_files(folder) -> Iterator:
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.name != "__pycache__":
+            yield from _package_files(entry)
+        elif entry.is_file() and entry.name.rsplit(".", 1)[-1] in ("py", "txt", "tsv", "ttl", "jsonld"):
+            yield entry
+
+
+def document_identity(document: Document) -> str:
+    """A hash of everything about ``document`` that reaches the graph."""
+    fields = [document.id, document.text, document.title, document.date, document.source, document.author,
+              document.url]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class Chunk:
+    """Documents processed together; ``key`` names the chunk file."""
+
+    key: str
+    documents: list[Document]
+
+    @property
+    def characters(self) -> int:
+        return sum(len(d.text) for d in self.documents)
+
+
+def chunked(documents: Iterable[Document], size: int = CHUNK_SIZE, max_chars: int = MAX_CHUNK_CHARS) -> Iterator[Chunk]:
+    """Cut ``documents`` into chunks of about ``size`` documents.
+
+    A chunk ends after a document whose id hashes to 0 modulo ``size``, so inserting or
+    removing a document changes the one chunk it falls in, not every chunk after it; a
+    chunk never exceeds ``2 * size`` documents or ``max_chars`` characters.
+
+    >>> from kg.extract.facts import Document
+    >>> chunks = list(chunked((Document(id=str(i), text="x") for i in range(1000)), size=50))
+    >>> sum(len(c.documents) for c in chunks), max(len(c.documents) for c in chunks) <= 100
+    (1000, True)
+    """
+    current: list[Document] = []
+    characters = 0
+    version = pipeline_version()
+    for document in documents:
+        current.append(document)
+        characters += len(document.text)
+        ends = int(hashlib.sha1(document.id.encode()).hexdigest()[:8], 16) % size == 0
+        if ends or len(current) >= 2 * size or characters >= max_chars:
+            yield _chunk(current, version)
+            current, characters = [], 0
+    if current:
+        yield _chunk(current, version)
+
+
+def _chunk(documents: list[Document], version: str) -> Chunk:
+    digest = hashlib.sha256(version.encode())
+    for document in documents:
+        digest.update(document_identity(document).encode())
+    return Chunk(digest.hexdigest()[:32], documents)
+
+
+# ------------------------------------------------------------------ the worker side
+
+
+@dataclass
+class ChunkResult:
+    """What a worker returns for one chunk."""
+
+    nquads: bytes
+    documents: list[tuple[str, int]]  # (id, characters) of every document in the graph
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (id, problem)
+    warnings: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    worker: int = 0
+
+
+def extract_chunk(documents: list[Document]) -> ChunkResult:
+    """Extract and build one chunk: N-Quads with one named graph per document, lines sorted.
+
+    Runs in a worker (process pool or Dask); the pipeline is made once per process.
+    A document whose extraction fails is reported and left out; the others go on.
+    """
+    from kg.extract.pipeline import extract, make_nlp
+    from kg.ontology import build_dataset
+
+    started = time.perf_counter()
+    nlp = make_nlp()
+    result = ChunkResult(b"", [], worker=os.getpid())
+    parts = []
+    for document in documents:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                data = build_dataset([extract(document, nlp)]).serialize(format="nquads", encoding="utf-8")
+            except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
+                result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
+                continue
+        result.warnings.extend(f"{document.id}: {w.message}" for w in caught
+                               if not issubclass(w.category, DeprecationWarning))
+        if not document.text.strip():
+            result.empty.append(document.id)
+        parts.append(b"\n".join(sorted(set(data.split(b"\n")) - {b""})) + b"\n")
+        result.documents.append((document.id, len(document.text)))
+    result.nquads = b"".join(parts)
+    result.seconds = time.perf_counter() - started
+    result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _init_worker() -> None:
+    # The client handles Ctrl-C and stops the pool; workers just load the pipeline.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from kg.extract.pipeline import make_nlp
+
+    make_nlp()
+
+
+class _InlineExecutor(cf.Executor):
+    """Runs each task in this process when it is submitted (``workers=1``)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+        return future
+
+
+@contextlib.contextmanager
+def _executor(engine: str, workers: int, scheduler: str | None):
+    """A ``concurrent.futures`` executor for ``engine``: "local" processes or a Dask cluster."""
+    if engine == "dask":
+        from distributed import Client, LocalCluster
+
+        with contextlib.ExitStack() as stack:
+            if scheduler:
+                client = stack.enter_context(Client(scheduler, timeout="30s"))
+            else:
+                cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                           dashboard_address=None))
+                client = stack.enter_context(Client(cluster))
+            yield client.get_executor(pure=False)
+    elif engine != "local":
+        raise BatchError(f"unknown engine {engine!r}; use local or dask")
+    elif workers <= 1:
+        yield _InlineExecutor()
+    else:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                      initializer=_init_worker)
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ------------------------------------------------------------------ the chunk directory
+
+
+class ChunkStore:
+    """``OUT/.chunks``: chunk files, the manifest of finished chunks and the graph's composition.
+
+    The composition (``graph.json``) lists the chunks the final graph is made of: those of
+    the last build, then those added by ``kg add`` (a document in a later chunk replaces the
+    same document in an earlier one), and the output settings.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.manifest_path = self.folder / "manifest.jsonl"
+        self.composition_path = self.folder / "graph.json"
+
+    def create(self) -> "ChunkStore":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob(".*.tmp"):  # left by a killed run
+            stale.unlink(missing_ok=True)
+        return self
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.nq"
+
+    def finished(self) -> dict[str, dict]:
+        """Manifest entries whose chunk file exists, by key (a torn last line is ignored)."""
+        entries = {}
+        if self.manifest_path.exists():
+            for line in self.manifest_path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if self.path(entry["key"]).exists():
+                    entries[entry["key"]] = entry
+        return entries
+
+    def write(self, key: str, result: ChunkResult) -> dict:
+        """Write the chunk file, then note it as finished."""
+        _atomic_write(self.path(key), result.nquads)
+        return self.note(key, result)
+
+    def note(self, key: str, result: ChunkResult) -> dict:
+        entry = {"key": key, "documents": result.documents, "failures": result.failures, "empty": result.empty,
+                 "warnings": result.warnings, "seconds": round(result.seconds, 3)}
+        with open(self.manifest_path, "a", encoding="utf-8") as manifest:
+            manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            manifest.flush()
+            os.fsync(manifest.fileno())
+        return entry
+
+    def composition(self) -> dict | None:
+        if not self.composition_path.exists():
+            return None
+        return json.loads(self.composition_path.read_text(encoding="utf-8"))
+
+    def set_composition(self, composition: dict) -> None:
+        _atomic_write(self.composition_path, json.dumps(composition, ensure_ascii=False, indent=1).encode())
+
+    def tidy(self, keep: Iterable[str]) -> None:
+        """Drop chunk files and manifest lines the composition no longer uses."""
+        keep = set(keep)
+        entries = [e for k, e in self.finished().items() if k in keep]
+        _atomic_write(self.manifest_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode())
+        for path in self.folder.glob("*.nq"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with _atomic_file(path) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path):
+    """A binary file that replaces ``path`` only once it is complete and on disk."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _LanguageCaseWriter:
+    """A binary writer that restores ``zh-Hans``/``zh-Hant`` in complete lines of RDF text."""
+
+    def __init__(self, out):
+        self.out, self.pending = out, b""
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.pending += data
+        cut = self.pending.rfind(b"\n") + 1
+        if cut:
+            self.out.write(_restore_language_case(self.pending[:cut]))
+            self.pending = self.pending[cut:]
+        return len(data)
+
+    def flush(self) -> None:  # the serialiser may flush mid-line: keep the partial line
+        self.out.flush()
+
+    def finish(self) -> None:
+        self.out.write(_restore_language_case(self.pending))
+        self.pending = b""
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _restore_language_case(data: bytes) -> bytes:
+    return _LANGUAGE_TAG.sub(lambda m: b'"@zh-Han' + m.group(1), data)
+
+
+# ------------------------------------------------------------------ progress
+
+
+@dataclass
+class BatchReport:
+    """What a batch build did."""
+
+    documents: int = 0
+    characters: int = 0
+    chunks: int = 0
+    skipped_chunks: int = 0
+    processed_documents: int = 0
+    processed_characters: int = 0
+    failures: list[InputError] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    extract_seconds: float = 0.0
+    assemble_seconds: float = 0.0
+    worker_peak_rss_mb: float = 0.0
+    client_peak_rss_mb: float = 0.0
+    workers: int = 1
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class Rates(ProgressColumn):
+        def render(self, task) -> Text:
+            elapsed = task.elapsed or 0
+            if not elapsed or not task.completed:
+                return Text("")
+            chars = task.fields.get("chars", 0)
+            return Text(f"{task.completed / elapsed:,.1f} docs/s {chars / elapsed / 1000:,.1f}k chars/s")
+
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), Rates(),
+                        TimeRemainingColumn(), disable=not enabled, transient=False)
+    return progress
+
+
+def progress_enabled(quiet: bool = False) -> bool:
+    """A progress bar only on a terminal, outside CI, and not when asked to be quiet."""
+    from rich.console import Console
+
+    return not quiet and not os.environ.get("CI") and Console(stderr=True).is_terminal
+
+
+def count_documents(paths: Iterable[Path]) -> int:
+    """How many documents ``paths`` hold, cheaply (files counted, ``.jsonl`` lines counted)."""
+    total = 0
+    for path in map(Path, paths):
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
+        elif path.suffix.lower() == ".jsonl" and path.is_file():
+            with open(path, "rb") as lines:
+                total += sum(1 for line in lines if line.strip())
+        elif path.is_file():
+            total += 1
+    return total
+
+
+# ------------------------------------------------------------------ processing
+
+
+def process_chunks(
+    documents: Iterable[Document],
+    store: ChunkStore,
+    *,
+    workers: int,
+    engine: str = "local",
+    scheduler: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    force: bool = False,
+    total: int | None = None,
+    show_progress: bool = False,
+    report: BatchReport,
+) -> list[str]:
+    """Make a chunk file for every chunk of ``documents`` not finished yet; return all chunk keys in order."""
+    finished = {} if force else store.finished()
+    keys: list[str] = []
+    window = max(2, 2 * workers)
+    pending: dict[cf.Future, Chunk] = {}
+    progress = _progress(show_progress)
+    started = time.perf_counter()
+    characters = 0
+
+    def collect(future: cf.Future, chunk: Chunk) -> None:
+        try:
+            result = future.result()
+        except Exception as error:
+            first, last = chunk.documents[0].id, chunk.documents[-1].id
+            raise BatchError(f"a worker failed on the chunk of documents {first} .. {last}: "
+                             f"{type(error).__name__}: {error}") from error
+        nonlocal characters
+        entry = store.write(chunk.key, result)
+        _account(report, entry, processed=True)
+        report.worker_peak_rss_mb = max(report.worker_peak_rss_mb, result.peak_rss_mb)
+        characters += chunk.characters
+        progress.update(task, advance=len(chunk.documents), chars=characters)
+
+    with progress, _executor(engine, workers, scheduler) as executor:
+        task = progress.add_task("extracting", total=total, chars=0)
+        try:
+            for chunk in chunked(documents, chunk_size):
+                keys.append(chunk.key)
+                report.chunks += 1
+                if chunk.key in finished:
+                    report.skipped_chunks += 1
+                    _account(report, finished[chunk.key], processed=False)
+                    if total is not None:  # the bar and its rates count the work still to do
+                        total = max(0, total - len(chunk.documents))
+                        progress.update(task, total=total)
+                    continue
+                while len(pending) >= window:
+                    done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for future in done:
+                        collect(future, pending.pop(future))
+                pending[executor.submit(extract_chunk, chunk.documents)] = chunk
+            for future in cf.as_completed(list(pending)):
+                collect(future, pending.pop(future))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    report.extract_seconds += time.perf_counter() - started
+    return keys
+
+
+def _account(report: BatchReport, entry: dict, processed: bool) -> None:
+    characters = sum(n for _, n in entry["documents"])
+    report.documents += len(entry["documents"])
+    report.characters += characters
+    if processed:
+        report.processed_documents += len(entry["documents"])
+        report.processed_characters += characters
+    report.failures.extend(InputError(doc_id, problem) for doc_id, problem in entry["failures"])
+    report.empty.extend(entry["empty"])
+    report.warnings.extend(entry["warnings"])
+
+
+# ------------------------------------------------------------------ assembly
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a batch build or add: where the graph went, counts, merges."""
+
+    graph_path: Path
+    html_path: Path | None
+    report: BatchReport
+    records: list[MergeRecord]
+    counts: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts in the shape of :meth:`kg.KnowledgeGraph.summary`."""
+        return self.counts
+
+    def load(self):
+        """The written graph as a :class:`kg.KnowledgeGraph` (read into memory)."""
+        import kg
+
+        return kg.load(self.graph_path)
+
+    def query(self, sparql: str, **params: str) -> list[dict[str, Any]]:
+        """Rows of a SELECT query over the written graph (see :meth:`kg.KnowledgeGraph.query`)."""
+        return self.load().query(sparql, **params)
+
+    def write_merge_report(self, path: str | Path) -> Path:
+        """The merge decisions as a tab-separated file (kind, rule, members, into, evidence)."""
+        rows = [["kind", "rule", "members", "into", "evidence"]] + [r.row() for r in self.records]
+        text = "".join("\t".join(cell.replace("\t", " ") for cell in row) + "\n" for row in rows)
+        _atomic_write(Path(path), text.encode("utf-8"))
+        return Path(path)
+
+
+def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None
+                    ) -> Callable[[], Iterator[tuple[ox.NamedNode, list[ox.Quad]]]]:
+    """A re-iterable source of the document graphs in ``keys``' chunk files.
+
+    ``replaced`` maps a document graph IRI to the index of the chunk that holds its latest
+    version; the same graph in other chunks is skipped.
+    """
+    replaced = replaced or {}
+
+    def documents():
+        for index, key in enumerate(keys):
+            for graph, quads in group_by_graph(ox.parse(path=str(store.path(key)), format=ox.RdfFormat.N_QUADS)):
+                if replaced.get(graph.value, index) == index:
+                    yield graph, quads
+
+    return documents
+
+
+def assemble(documents: Callable[[], Iterable[tuple[ox.NamedNode, list[ox.Quad]]]], graph_path: Path, fmt: str,
+             *, html: bool, title: str, report: BatchReport) -> BatchResult:
+    """Resolve entities across ``documents`` and write the graph (and viewer) atomically."""
+    started = time.perf_counter()
+    resolver = Resolver.of(documents)
+    graph_path = Path(graph_path)
+    suffix, ox_format, per_document = FORMATS[fmt]
+    with tempfile.TemporaryDirectory(prefix=".assembly-", dir=graph_path.parent) as scratch:
+        union = ox.Store(str(Path(scratch) / "union"))
+        nquads = Path(scratch) / "graph.nq"
+        with open(nquads, "wb") as raw:
+            writer = _LanguageCaseWriter(raw)
+            batch: list[ox.Quad] = []
+            for graph, quads in documents():
+                rewritten = resolver.rewrite(graph, quads)
+                if per_document:
+                    ox.serialize(rewritten, writer, ox.RdfFormat.N_QUADS)
+                batch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in rewritten)
+                if len(batch) >= 100_000:
+                    union.extend(batch)
+                    batch.clear()
+            union.extend(batch)
+            writer.finish()
+        union.update("PREFIX org: <http://www.w3.org/ns/org#> INSERT { ?a org:transitiveSubOrganizationOf ?b } "
+                     "WHERE { ?a org:subOrganizationOf+ ?b FILTER(?a != ?b) }")
+        counts = _counts(union)
+        if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
+            from kg.ontology import load, save
+
+            save(load(nquads, "nquads"), graph_path, "jsonld")
+        else:
+            with _atomic_file(graph_path) as out:
+                if per_document:
+                    _copy_as(nquads, out, ox_format)
+                else:
+                    writer = _LanguageCaseWriter(out)
+                    union.dump(writer, ox_format, from_graph=ox.DefaultGraph(), prefixes=_PREFIXES)
+                    writer.finish()
+        html_path = None
+        if html and len(union) <= HTML_LIMIT:
+            html_path = _write_html(union, graph_path.parent / "graph.html", title)
+        elif html:
+            report.warnings.append(f"graph.html not written: {len(union)} triples is more than a viewer shows "
+                                   f"({HTML_LIMIT}); draw a part with kg viz")
+        del union
+    report.assemble_seconds += time.perf_counter() - started
+    return BatchResult(graph_path, html_path, report, resolver.records, counts)
+
+
+def _copy_as(nquads: Path, out, ox_format) -> None:
+    if ox_format == ox.RdfFormat.N_QUADS:
+        with open(nquads, "rb") as source:
+            shutil.copyfileobj(source, out)
+        return
+    writer = _LanguageCaseWriter(out)
+    ox.serialize(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS), writer, ox_format, prefixes=_PREFIXES)
+    writer.finish()
+
+
+def _write_html(union: ox.Store, path: Path, title: str) -> Path:
+    from rdflib import Graph
+
+    import kg
+
+    data = _restore_language_case(union.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    return kg.KnowledgeGraph(graph).save_html(path, title=title)
+
+
+def _counts(union: ox.Store) -> dict[str, Any]:
+    """Documents, entities by type, relations by predicate and triples of the merged graph."""
+
+    def count(pattern: str) -> int:
+        rows = list(union.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
+        return int(rows[0][0].value)
+
+    def subjects(cls) -> int:
+        return count(f"SELECT DISTINCT ?s WHERE {{ ?s a <{cls}> }}")
+
+    predicates = {"subOrganizationOf": ORG.subOrganizationOf, "memberOf": ORG.memberOf, "holds": ORG.holds,
+                  "awardReceived": KG.awardReceived, "conferredBy": KG.conferredBy}
+    return {
+        "documents": subjects(SCHEMA.NewsArticle),
+        "entities": {"Organization": subjects(ORG.Organization), "Person": subjects(SCHEMA.Person),
+                     "Honour": subjects(KG.Honour), "Award": subjects(KG.Award)},
+        "relations": {name: count(f"?s <{p}> ?o") for name, p in predicates.items()},
+        "triples": len(union),
+    }
+
+
+# ------------------------------------------------------------------ build and add
+
+
+def build_archive(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    *,
+    fmt: str = "turtle",
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    force: bool = False,
+    strict: bool = False,
+    html: bool = True,
+    title: str = "Knowledge graph",
+    show_progress: bool = False,
+    on_error: Callable[[InputError], None] | None = None,
+) -> BatchResult:
+    """Build the graph of every report under ``paths`` into ``out`` (resuming a killed run).
+
+    Writes ``out/graph.<suffix>`` and, when asked and small enough, ``out/graph.html``.
+    Unreadable inputs are skipped and listed in ``result.report.failures`` (raised with
+    ``strict=True``); ``on_error`` also sees each as it happens.
+    """
+    fmt = format_name(fmt)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = ChunkStore(out / CHUNKS).create()
+    with _batch_run(paths, strict, on_error, workers, show_progress) as (report, documents, total):
+        keys = process_chunks(documents, store, workers=report.workers, engine=engine, scheduler=scheduler,
+                              chunk_size=chunk_size, force=force, total=total, show_progress=show_progress,
+                              report=report)
+        composition = {"pipeline": pipeline_version(), "build": keys, "added": [], "format": fmt,
+                       "graph": f"graph.{FORMATS[fmt][0]}", "html": html, "title": title}
+        store.set_composition(composition)
+        result = _assemble_composition(store, composition, out / composition["graph"], report)
+        store.tidy(keys)
+    return result
+
+
+@contextlib.contextmanager
+def _batch_run(paths, strict: bool, on_error, workers: int | None, show_progress: bool):
+    """(report, lazily read documents, document count for the progress bar); times the run."""
+    report = BatchReport(workers=workers or os.cpu_count() or 1)
+    started = time.perf_counter()
+
+    def failed(error: InputError) -> None:
+        report.failures.append(error)
+        if on_error:
+            on_error(error)
+
+    paths = [Path(p) for p in paths]
+    documents = read_documents(paths, strict=strict, on_error=failed)
+    yield report, documents, count_documents(paths) if show_progress else None
+    report.seconds = time.perf_counter() - started
+    report.client_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path, report: BatchReport) -> BatchResult:
+    """Assemble the chunks of ``composition``; an added document replaces its earlier versions."""
+    keys = composition["build"] + composition["added"]
+    missing = [k for k in keys if not store.path(k).exists()]
+    if missing:
+        raise BatchError(f"{store.folder}: {len(missing)} chunk file(s) of the graph are missing; run kg build again")
+    replaced: dict[str, int] = {}
+    entries = store.finished() if composition["added"] else {}
+    for index in range(len(composition["build"]), len(keys)):
+        for doc_id, _ in entries[keys[index]]["documents"]:
+            replaced[str(doc_iri(doc_id))] = index
+    return assemble(chunk_documents(store, keys, replaced), graph_path, composition["format"],
+                    html=composition["html"], title=composition["title"], report=report)
+
+
+def add_documents(
+    target: str | Path,
+    paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    strict: bool = False,
+    show_progress: bool = False,
+    on_error: Callable[[InputError], None] | None = None,
+) -> BatchResult:
+    """Add the reports under ``paths`` to an existing graph and merge entities again.
+
+    ``target`` is a ``kg build`` output directory (or its graph file), a graph file that
+    keeps one named graph per document (``.nq``, ``.trig``, ``.jsonld``) or an Oxigraph
+    store directory. A document whose id is already in the graph replaces it.
+    """
+    target = Path(target)
+    build_dir = _build_directory(target)
+    with _batch_run(paths, strict, on_error, workers, show_progress) as (report, documents, total):
+        options = dict(workers=report.workers, engine=engine, scheduler=scheduler, total=total,
+                       show_progress=show_progress, report=report)
+        if build_dir is not None:
+            store = ChunkStore(build_dir / CHUNKS).create()
+            composition = store.composition()
+            keys = process_chunks(documents, store, **options)
+            composition["added"] = [k for k in composition["added"] if k not in keys] + keys
+            store.set_composition(composition)
+            result = _assemble_composition(store, composition, build_dir / composition["graph"], report)
+            store.tidy(composition["build"] + composition["added"])
+        else:
+            result = _add_to_graph(target, documents, options)
+    return result
+
+
+def _build_directory(target: Path) -> Path | None:
+    folder = target if target.is_dir() else target.parent
+    composition = ChunkStore(folder / CHUNKS).composition()
+    if composition is None or (not target.is_dir() and composition["graph"] != target.name):
+        return None
+    return folder
+
+
+def _add_to_graph(target: Path, documents: Iterable[Document], options: dict) -> BatchResult:
+    """Add to a graph file or store: its documents become the first chunk, the new ones follow."""
+    is_store = target.is_dir()
+    if not is_store:
+        if not target.is_file():
+            raise BatchError(f"{target}: no such graph file, store or kg build directory")
+        fmt = _SUFFIX_FORMAT.get(target.suffix.lower().lstrip("."))
+        if fmt is None or not FORMATS[fmt][2]:
+            raise BatchError(f"{target}: {target.suffix or 'this file'} keeps no graph per document, so documents "
+                             "cannot be replaced; add to the kg build directory or to a .nq, .trig or .jsonld graph")
+    with tempfile.TemporaryDirectory(prefix=".kg-add-", dir=target.parent) as scratch:
+        store = ChunkStore(Path(scratch) / CHUNKS).create()
+        base = _existing_chunk(target, store)
+        composition = {"build": [base], "added": process_chunks(documents, store, **options),
+                       "format": "nquads" if is_store else fmt, "html": False, "title": ""}
+        written = _assemble_composition(store, composition, Path(scratch) / "graph.nq" if is_store else target,
+                                        options["report"])
+        if is_store:
+            _replace_store(target, written.graph_path)
+            written.graph_path = target
+        return written
+
+
+def _existing_chunk(target: Path, store: ChunkStore) -> str:
+    """Copy the documents of a graph file or store into one chunk file, each graph's quads together."""
+    key = "existing"
+    with tempfile.TemporaryDirectory(dir=store.folder) as scratch:
+        if target.is_dir():
+            try:
+                existing = ox.Store.read_only(str(target))
+            except OSError as error:
+                raise BatchError(f"{target}: not a readable Oxigraph store ({error})") from None
+        else:
+            existing = ox.Store(str(Path(scratch) / "store"))
+            try:
+                if target.suffix.lower() == ".jsonld":
+                    from kg.ontology import load
+
+                    existing.load(load(target).serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS)
+                else:
+                    existing.bulk_load(path=str(target), format=FORMATS[_SUFFIX_FORMAT[target.suffix.lower()[1:]]][1])
+            except (SyntaxError, ValueError) as error:
+                raise BatchError(f"{target}: not a valid graph: {error}") from None
+        if next(iter(existing.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+            raise BatchError(f"{target}: has triples outside named graphs; kg add needs one named graph per document")
+        with _atomic_file(store.path(key)) as out:
+            for graph in sorted(existing.named_graphs(), key=lambda g: g.value):
+                ox.serialize(existing.quads_for_pattern(None, None, None, graph), out, ox.RdfFormat.N_QUADS)
+        del existing
+    store.note(key, ChunkResult(b"", []))
+    return key
+
+
+def _replace_store(target: Path, nquads: Path) -> None:
+    """Swap ``target`` for a new store loaded from ``nquads`` (the old one is removed only after)."""
+    fresh = target.with_name(f".{target.name}.new")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(fresh, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ push (SPARQL Graph Store protocol)
+
+
+class PushError(Exception):
+    """The server refused a request, or could not be reached after every retry."""
+
+
+@dataclass
+class PushReport:
+    graphs: int = 0
+    triples: int = 0
+    requests: int = 0
+    retries: int = 0
+
+
+def push_graph(
+    path: str | Path,
+    endpoint: str,
+    *,
+    graph: str | None = None,
+    batch_size: int = 50_000,
+    retries: int = 4,
+    timeout: float = 60.0,
+    backoff: float = 0.5,
+    on_batch: Callable[[str, int], None] | None = None,
+) -> PushReport:
+    """Send a graph file to a SPARQL 1.1 Graph Store HTTP Protocol endpoint.
+
+    Each document's named graph goes to ``endpoint?graph=<its IRI>``; with ``graph`` (or for
+    a file without named graphs: the default graph) everything goes to that one graph.
+    The first batch of a graph replaces it (PUT), the next ones add to it (POST), so a
+    push can be repeated. Connection failures and 5xx/429 answers are retried with
+    exponential back-off; any other refusal raises :class:`PushError` at once.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in _SUFFIX_FORMAT or _SUFFIX_FORMAT[suffix] == "jsonld":
+        raise PushError(f"{path}: push reads .ttl, .nt, .nq or .trig files")
+    report = PushReport()
+    seen: set[str] = set()
+    try:
+        quads = ox.parse(path=str(path), format=FORMATS[_SUFFIX_FORMAT[suffix]][1])
+        for name, batch in _batches(quads, graph, batch_size):
+            method = "POST" if name in seen else "PUT"
+            seen.add(name)
+            body = _restore_language_case(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
+            _send(endpoint, name, method, body, retries, timeout, backoff, report)
+            report.triples += len(batch)
+            if on_batch:
+                on_batch(name, len(batch))
+    except (SyntaxError, OSError) as error:  # reading the file (urllib's errors are handled in _send)
+        raise PushError(f"{path}: cannot read the graph: {error}") from None
+    report.graphs = len(seen)
+    return report
+
+
+def _batches(quads: Iterable[ox.Quad], graph: str | None, size: int) -> Iterator[tuple[str, list[ox.Triple]]]:
+    """(target graph, triples) runs of at most ``size`` triples; "" is the default graph."""
+    current, batch = None, []
+    for quad in quads:
+        name = graph if graph is not None else ("" if isinstance(quad.graph_name, ox.DefaultGraph)
+                                                  else quad.graph_name.value)
+        if batch and (name != current or len(batch) >= size):
+            yield current, batch
+            batch = []
+        current = name
+        batch.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    if batch:
+        yield current, batch
+
+
+def _send(endpoint: str, graph: str, method: str, body: bytes, retries: int, timeout: float, backoff: float,
+          report: PushReport) -> None:
+    query = urllib.parse.urlencode({"graph": graph}) if graph else "default"
+    url = f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={"Content-Type": "application/n-triples; charset=utf-8"})
+    for attempt in range(retries + 1):
+        report.requests += 1
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                answer.read()
+                return
+        except urllib.error.HTTPError as error:
+            detail = error.read(500).decode("utf-8", "replace").strip()
+            if error.code < 500 and error.code != 429:
+                raise PushError(f"{endpoint} refused {method} of graph {graph or '(default)'}: HTTP {error.code} "
+                                f"{error.reason}" + (f": {detail}" if detail else "")) from None
+            problem = f"HTTP {error.code} {error.reason}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            problem = str(getattr(error, "reason", error))
+        if attempt == retries:
+            raise PushError(f"{endpoint}: {method} of graph {graph or '(default)'} failed after {retries + 1} "
+                            f"attempts: {problem}")
+        report.retries += 1
+        time.sleep(backoff * 2 ** attempt)

@@ -1,0 +1,561 @@
+"""Cross-document entity resolution: one node per unit, person and honour across documents.
+
+Each document's facts live in their own named graph, with IRIs minted from the names that
+document used (:mod:`kg.ontology.namespaces`). Across documents the same unit can go by
+several names and the same name can denote several units. :class:`Resolver` reads the
+per-document graphs (three streaming passes, one document in memory at a time) and rewrites
+every document's graph onto shared nodes:
+
+* **Names** (units at the top of a document's tree): script and width variants of one name
+  (``嵩嶽電網`` = ``嵩岳电网``); legal-form extensions (``X集团`` = ``X集团有限公司``); and
+  aliases a document declares (``skos:altLabel``, e.g. from ``(以下简称“X”)``) when another
+  document uses the alias as a unit's name. An alias is used only when it is distinctive:
+  not made of unit suffixes alone (``公司``, ``集团公司党委``), not the tail of its own unit's
+  name (``调度室`` for ``…分公司调度室``), claimed by one unit only, and not a unit of its own
+  in the document that declares it.
+* **Nested units** (departments, plants, branches, committees, teams) are identified by their
+  parent and the rest of their name: ``嵩岳电网输电运检分公司`` under ``嵩岳电网有限公司`` and
+  ``嵩岳电网有限公司输电运检分公司`` are one unit (nested-name prefixes), while a bare
+  ``工会`` under two different companies is two units. Companies, groups and government
+  agencies keep their own names wherever they appear.
+* **People** with the same name are one person when they share a unit (their key unit, a
+  ``memberOf`` unit or a post's unit); a person named without a unit belongs with the
+  publisher of the report. Namesakes in different units stay apart.
+* **Honours** are one node per name after script and width folding.
+
+A merged node's ``rdfs:label`` is the longest name used for it (one per language); every
+other name becomes a ``skos:altLabel``. IRIs are minted from the full name (a nested unit's
+parent name plus its own tail). :attr:`Resolver.records` explains each decision.
+
+Example
+-------
+>>> from kg.extract.facts import Document, DocumentFacts, Entity, Mention
+>>> def unit_facts(doc_id, text, name, aliases=()):
+...     doc = Document(id=doc_id, text=text)
+...     unit = Entity(key="Organization:" + name, type="Organization", name=name, org_class="Group",
+...                   aliases=set(aliases), mentions=[Mention(doc_id, 0, len(name), name, 0)])
+...     return DocumentFacts(document=doc, entities={unit.key: unit}, sentences=[(0, len(text))])
+>>> a = unit_facts("a", "青禾重工集团有限公司(以下简称“青禾重工”)", "青禾重工集团有限公司", {"青禾重工"})
+>>> b = unit_facts("b", "青禾重工召开大会", "青禾重工")
+>>> documents = lambda: graphs_of_facts([a, b])
+>>> resolver = Resolver.of(documents)
+>>> sorted({q.subject.value.rsplit("/", 1)[1] for graph, quads in documents()
+...         for q in resolver.rewrite(graph, quads) if "/org/" in q.subject.value})
+['%E9%9D%92%E7%A6%BE%E9%87%8D%E5%B7%A5%E9%9B%86%E5%9B%A2%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8']
+>>> resolver.records[0].rule
+'declared alias'
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from kg.extract.lexicon import load_lexicon
+from kg.extract.normalize import to_simplified
+from kg.ontology.namespaces import KG, KGD, ORG, RDF, RDFS, SCHEMA, SKOS, honour_iri, org_iri, person_iri, post_iri
+
+DocumentQuads = tuple[ox.NamedNode, list[ox.Quad]]
+DocumentSource = Callable[[], Iterable[DocumentQuads]]
+
+HANS, HANT = "zh-hans", "zh-hant"  # as pyoxigraph spells language tags (lower case)
+_TYPE, _LABEL, _ALT = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
+_SUB, _TRANSITIVE = str(ORG.subOrganizationOf), str(ORG.transitiveSubOrganizationOf)
+_MEMBER, _HOLDS, _POST_IN = str(ORG.memberOf), str(ORG.holds), str(ORG.postIn)
+_SOURCE_UNIT = str(KG.sourceUnit)
+_KINDS = {str(ORG.Organization): "org", str(SCHEMA.Person): "person", str(KG.Honour): "honour",
+          str(ORG.Post): "post"}
+# Units known by their own (legal or official) name wherever they appear.
+GLOBAL_CLASSES = frozenset(str(KG[c]) for c in ("Company", "Group", "GovernmentAgency"))
+# "X集团" and "X集团有限公司" name one company; the stem must itself be a company or group name.
+LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+_DOTS = str.maketrans({"•": "·", "‧": "·", "・": "·", "∙": "·"})
+_PREFIX = {kind: f"{KGD}{kind}/" for kind in ("org", "person", "honour", "post", "doc")}
+
+
+@lru_cache(maxsize=200_000)
+def fold(name: str) -> str:
+    """The form two spellings of one name share: NFKC, Simplified, no spaces, one middle dot.
+
+    >>> fold("嵩嶽電網　有限公司"), fold("ＡＢ公司")
+    ('嵩岳电网有限公司', 'AB公司')
+    """
+    text = unicodedata.normalize("NFKC", name).translate(_DOTS)
+    return to_simplified("".join(text.split()))
+
+
+@lru_cache(maxsize=50_000)
+def is_generic(alias: str) -> bool:
+    """True for names made of unit suffixes alone (``集团公司党委``) or one character plus them.
+
+    >>> is_generic("集团公司党委"), is_generic("该公司"), is_generic("青禾重工")
+    (True, True, False)
+    """
+    lexicon = load_lexicon()
+    rest = alias
+    while suffix := lexicon.unit_suffix(rest):
+        rest = rest[: -len(suffix[0])]
+    return len(rest) <= 1
+
+
+def _tail(iri: str, kind: str) -> list[str]:
+    return [unquote(part) for part in iri[len(_PREFIX[kind]):].split("/")]
+
+
+def readable(iri: str) -> str:
+    """``org:青禾重工`` for an instance IRI (names decoded), the IRI itself otherwise."""
+    for kind in _PREFIX:
+        if iri.startswith(_PREFIX[kind]):
+            return f"{kind}:{'/'.join(_tail(iri, kind))}"
+    return iri
+
+
+@dataclass
+class MergeRecord:
+    """One resolution decision, for ``kg build --explain-merges``.
+
+    ``rule`` says why; ``members`` are the IRIs (or labels) involved; ``into`` the IRI they
+    became (empty when they were kept apart); ``evidence`` the document that showed it.
+    """
+
+    kind: str  # "Organization", "Person" or "Honour"
+    rule: str
+    members: tuple[str, ...]
+    into: str
+    evidence: str = ""
+
+    def row(self) -> list[str]:
+        return [self.kind, self.rule, " | ".join(map(readable, self.members)), readable(self.into), self.evidence]
+
+
+@dataclass
+class DocumentGraph:
+    """One document's named graph, indexed by what resolution needs."""
+
+    name: ox.NamedNode
+    quads: list[ox.Quad]
+    kinds: dict[str, str] = field(default_factory=dict)  # node -> org/person/honour/post
+    classes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    labels: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))  # node -> lang -> label
+    alt_labels: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # Simplified aliases
+    parents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    member_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    holds: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    post_unit: dict[str, str] = field(default_factory=dict)
+    publisher: str | None = None
+
+    @classmethod
+    def of(cls, name: ox.NamedNode, quads: list[ox.Quad]) -> "DocumentGraph":
+        doc = cls(name, quads)
+        for q in quads:
+            s, p, o = q.subject.value, q.predicate.value, q.object
+            if p == _TYPE:
+                if o.value in _KINDS:
+                    doc.kinds[s] = _KINDS[o.value]
+                doc.classes[s].add(o.value)
+            elif p == _LABEL and isinstance(o, ox.Literal) and o.language:
+                doc.labels[s].setdefault(o.language, o.value.strip())
+            elif p == _ALT and isinstance(o, ox.Literal) and o.language != HANT:
+                doc.alt_labels[s].add(o.value.strip())
+            elif p == _SUB and o.value != s:
+                doc.parents[s].add(o.value)
+            elif p == _MEMBER:
+                doc.member_of[s].add(o.value)
+            elif p == _HOLDS:
+                doc.holds[s].add(o.value)
+            elif p == _POST_IN:
+                doc.post_unit[s] = o.value
+            elif p == _SOURCE_UNIT:
+                doc.publisher = o.value
+        return doc
+
+    @property
+    def doc_id(self) -> str:
+        iri = self.name.value
+        return unquote(iri[len(_PREFIX["doc"]):]) if iri.startswith(_PREFIX["doc"]) else iri
+
+    def nodes(self, kind: str) -> list[str]:
+        return sorted(n for n, k in self.kinds.items() if k == kind)
+
+    def name_of(self, node: str) -> str:
+        """The Simplified label of a node, else the name its IRI was minted from."""
+        label = self.labels.get(node, {}).get(HANS)
+        if label:
+            return label
+        kind = self.kinds.get(node, "org")
+        return _tail(node, kind)[-1] if node.startswith(_PREFIX.get(kind, "\0")) else node
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, x):
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a, b) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        low, high = sorted((ra, rb), key=repr)
+        self.parent[high] = low
+        return True
+
+
+Identity = tuple[str, ...]  # (folded root unit name, folded tail, folded tail, ...)
+PersonKey = tuple[str, Identity | None]  # (folded name, unit identity)
+
+
+class Resolver:
+    """Decides which nodes of which documents are one, then rewrites documents onto them.
+
+    Build with :meth:`of` (reads every document three times: names, identities, nothing
+    kept per document), then call :meth:`rewrite` on each document's quads.
+    """
+
+    def __init__(self):
+        self.records: list[MergeRecord] = []
+        # pass A: names of top-level units
+        self._by_fold: dict[str, set[str]] = defaultdict(set)  # folded name -> raw org IRIs
+        self._claims: dict[str, dict[str, bool]] = defaultdict(dict)  # folded alias -> claimant -> usable
+        self._claim_doc: dict[tuple[str, str], str] = {}
+        self._units = _UnionFind()
+        self._root_name: dict[str, str] = {}  # cluster root -> canonical folded name
+        self._root_names: dict[str, set[str]] = defaultdict(set)  # cluster root -> every folded name
+        # pass B: identities in context
+        self._labels: dict[Identity, Counter] = defaultdict(Counter)  # Simplified labels used
+        self._hant: dict[Identity, Counter] = defaultdict(Counter)  # (Simplified, Traditional) pairs
+        self._people = _UnionFind()
+        self._person_keys: Counter = Counter()  # how often a (name, unit) was a person's key
+        self._person_hant: dict[PersonKey, Counter] = defaultdict(Counter)
+        self._contexts: dict[tuple[str, Identity], str] = {}  # (raw IRI, nested identity) -> first document
+        self._person_iri: dict[PersonKey, str] = {}
+        self._person_links: list[tuple[PersonKey, Identity, str, str]] = []  # unions made, for the report
+        self._unit_label: dict[Identity, tuple[str, str | None]] = {}
+
+    @classmethod
+    def of(cls, documents: DocumentSource) -> "Resolver":
+        """A resolver that has read every document ``documents()`` yields (it is called twice)."""
+        resolver = cls()
+        for name, quads in documents():
+            resolver.observe_names(DocumentGraph.of(name, quads))
+        resolver.settle_names()
+        for name, quads in documents():
+            resolver.observe_identities(DocumentGraph.of(name, quads))
+        resolver.settle()
+        return resolver
+
+    # ------------------------------------------------------------------ pass A: names
+    def observe_names(self, doc: DocumentGraph) -> None:
+        for node in doc.nodes("org"):
+            name = fold(doc.name_of(node))
+            self._by_fold[name].add(node)
+            for alias in doc.alt_labels.get(node, ()):
+                alias = fold(alias)
+                if alias == name or len(alias) < 2 or name.endswith(alias) or is_generic(alias):
+                    continue
+                # A document that names the alias as a unit of its own says it is another unit.
+                own_unit = any(fold(doc.name_of(other)) == alias for other in doc.nodes("org") if other != node)
+                usable = self._claims[alias].get(node, True) and not own_unit
+                self._claims[alias][node] = usable
+                self._claim_doc.setdefault((alias, node), doc.doc_id)
+
+    def settle_names(self) -> None:
+        """Cluster top-level unit names: variants, legal forms, then declared aliases."""
+        lexicon = load_lexicon()
+        for name, nodes in self._by_fold.items():
+            ordered = sorted(nodes)
+            for other in ordered[1:]:
+                if self._units.union(ordered[0], other):
+                    self._record("Organization", "script or width variant", (ordered[0], other), "")
+        for name, nodes in sorted(self._by_fold.items()):
+            for form in LEGAL_FORMS:
+                stem = name[: -len(form)]
+                suffix = lexicon.unit_suffix(stem) if name.endswith(form) and len(stem) >= 2 else None
+                if suffix and suffix[1] in ("Group", "Company") and stem in self._by_fold:
+                    short, full = min(self._by_fold[stem]), min(nodes)
+                    if self._units.union(short, full):
+                        self._record("Organization", "legal form", (short, full), "")
+                    break
+        for alias, claimants in sorted(self._claims.items()):
+            targets = self._by_fold.get(alias)
+            usable = sorted(c for c, ok in claimants.items() if ok)
+            if not targets or not usable:
+                continue
+            clusters = {self._units.find(c) for c in usable}
+            if len(clusters) > 1:
+                self._record("Organization", f"alias {alias} claimed by several units: kept apart", tuple(usable), "",
+                             self._claim_doc[(alias, usable[0])])
+                continue
+            target = min(targets)
+            if self._units.union(usable[0], target):
+                self._record("Organization", "declared alias", (target, usable[0]), "",
+                             self._claim_doc[(alias, usable[0])])
+        for name, nodes in self._by_fold.items():
+            root = self._units.find(min(nodes))
+            self._root_names[root].add(name)
+        for root, names in self._root_names.items():
+            self._root_name[root] = min(names, key=lambda n: (-len(n), n))  # the fullest name
+        for record in self.records:
+            if not record.into and "kept apart" not in record.rule:
+                record.into = str(org_iri(self._root_identity(record.members[0])[0]))
+
+    def _root_identity(self, node: str) -> Identity:
+        root = self._units.find(node)
+        if root not in self._root_name:  # a unit first seen after the names were settled
+            return (fold(_tail(node, "org")[-1]) if node.startswith(_PREFIX["org"]) else node,)
+        return (self._root_name[root],)
+
+    # ------------------------------------------------------------------ pass B: identities
+    def identities(self, doc: DocumentGraph) -> dict[str, Identity]:
+        """Each unit of ``doc``: its identity, from its name or from its parent and its tail."""
+        found: dict[str, Identity] = {}
+
+        def identity(node: str, seen: frozenset) -> Identity:
+            if node in found:
+                return found[node]
+            parents = {p for p in doc.parents.get(node, ()) if doc.kinds.get(p) == "org"}
+            root = self._root_identity(node)
+            if (len(parents) != 1 or node in seen or doc.classes.get(node, set()) & GLOBAL_CLASSES):
+                found[node] = root
+                return root
+            parent = next(iter(parents))
+            if self._units.find(parent) == self._units.find(node):
+                found[node] = root
+                return root
+            above = identity(parent, seen | {node})
+            tail = self._tail_below(fold(doc.name_of(node)), parent, above, doc)
+            found[node] = above + (tail,) if tail else root
+            return found[node]
+
+        for node in doc.nodes("org"):
+            identity(node, frozenset())
+        return found
+
+    def _tail_below(self, name: str, parent: str, above: Identity, doc: DocumentGraph) -> str:
+        """``name`` without the longest name of its parent it starts with (all of it when bare)."""
+        names = {fold(doc.name_of(parent)), "".join(above)} | {fold(a) for a in doc.alt_labels.get(parent, ())}
+        if len(above) == 1:
+            names |= self._root_names.get(self._units.find(parent), set())
+        prefixes = [n for n in names if n and name.startswith(n) and len(n) < len(name)]
+        return name[len(max(prefixes, key=len)):] if prefixes else name
+
+    def observe_identities(self, doc: DocumentGraph) -> None:
+        units = self.identities(doc)
+        for node, ident in units.items():
+            labels = doc.labels.get(node, {})
+            hans = labels.get(HANS) or doc.name_of(node)
+            self._labels[ident][hans] += 1
+            if labels.get(HANT):
+                self._hant[ident][(hans, labels[HANT])] += 1
+            if len(ident) > 1:
+                self._contexts.setdefault((node, ident), doc.doc_id)
+        for node in doc.nodes("person"):
+            key, linked, rule = self._person_units(doc, node, units)
+            self._person_keys[key] += 1
+            hant = doc.labels.get(node, {}).get(HANT)
+            if hant:
+                self._person_hant[key][hant] += 1
+            self._people.find(key)
+            for unit in sorted(linked - {key[1]}, key=repr):
+                other = (key[0], unit)
+                if self._people.union(key, other):
+                    self._record("Person", rule, (key[0] + "@" + "".join(key[1] or ()), key[0] + "@" + "".join(unit)),
+                                 "", doc.doc_id)
+
+    def _person_units(self, doc: DocumentGraph, node: str, units: dict[str, Identity]):
+        """(key, linked unit identities, rule) of one person of ``doc``."""
+        name = fold(doc.name_of(node))
+
+        def unit_identity(unit: str) -> Identity:
+            return units.get(unit) or self._root_identity(unit)
+
+        linked = {unit_identity(u) for u in doc.member_of.get(node, ())}
+        linked |= {unit_identity(doc.post_unit[p]) for p in doc.holds.get(node, ()) if p in doc.post_unit}
+        parts = _tail(node, "person") if node.startswith(_PREFIX["person"]) else [name]
+        if len(parts) == 2:
+            return (name, unit_identity(str(org_iri(parts[0])))), linked, "same name, shared unit"
+        if not linked and doc.publisher:
+            return (name, unit_identity(doc.publisher)), set(), "same name, publisher"
+        return (name, None), linked, "same name, shared unit"
+
+    def settle(self) -> None:
+        """Choose each person's IRI and each unit's labels once every document was read."""
+        clusters = defaultdict(list)
+        for key in self._person_keys:
+            clusters[self._people.find(key)].append(key)
+        # A person's IRI names the unit most often their key unit.
+        best = {root: min(keys, key=lambda k: (-self._person_keys[k], "".join(k[1] or ())))
+                for root, keys in clusters.items()}
+        for key in self._person_keys:
+            name, unit = best[self._people.find(key)]
+            self._person_iri[key] = str(person_iri(name, "".join(unit) if unit else None))
+        for key, unit, rule, doc_id in self._person_links:
+            units = ("".join(key[1] or ("?",)), "".join(unit))
+            self._record("Person", rule, tuple(f"{key[0]} of {u}" for u in units), self._person_iri[key], doc_id)
+        self._person_links.clear()
+        names = defaultdict(set)
+        for key, iri in self._person_iri.items():
+            names[key[0]].add(iri)
+        for name, iris in sorted(names.items()):
+            if len(iris) > 1:
+                self._record("Person", "namesakes in different units: kept apart", tuple(sorted(iris)), "")
+        for ident, labels in self._labels.items():
+            hans = min(labels, key=lambda label: (-len(label), -labels[label], label))
+            pairs = Counter({hant: n for (h, hant), n in self._hant.get(ident, Counter()).items() if h == hans})
+            self._unit_label[ident] = (hans, _most_common(pairs))
+        raws, idents = defaultdict(set), defaultdict(set)
+        for node, ident in self._contexts:
+            raws[ident].add(node)
+            idents[node].add(ident)
+        for ident, nodes in sorted(raws.items()):
+            if len(nodes) > 1:
+                self._record("Organization", "nested names of one unit under one parent", tuple(sorted(nodes)),
+                             str(org_iri("".join(ident))), self._contexts[(min(nodes), ident)])
+        for node, found in sorted(idents.items()):
+            if len(found) > 1:
+                self._record("Organization", f"{readable(node)} under different parents: kept apart",
+                             tuple(sorted(str(org_iri("".join(i))) for i in found)), "")
+        self._contexts.clear()
+
+    def _record(self, kind: str, rule: str, members: tuple[str, ...], into: str, evidence: str = "") -> None:
+        self.records.append(MergeRecord(kind, rule, members, into, evidence))
+
+    # ------------------------------------------------------------------ pass C: rewrite
+    def rewrite(self, name: ox.NamedNode, quads: list[ox.Quad]) -> list[ox.Quad]:
+        """The quads of one document's graph with every entity on its shared node, sorted."""
+        doc = DocumentGraph.of(name, quads)
+        node_map, preferred = self._targets(doc)
+        post_labels = {}
+        for post, unit in doc.post_unit.items():
+            title = _tail(post, "post")[-1] if post.startswith(_PREFIX["post"]) else doc.name_of(post)
+            unit_node = node_map.get(unit, unit)
+            node_map[post] = str(post_iri(title, unquote(unit_node.rsplit("/", 1)[-1])))
+            post_labels[node_map[post]] = preferred.get(unit_node, (doc.name_of(unit), None))[0] + title
+
+        out: dict[tuple[str, str, str], ox.Quad] = {}
+
+        def add(s: str, p: str, o) -> None:
+            out.setdefault((s, p, str(o)), ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, name))
+
+        hant_used = set()
+        for q in quads:
+            s, p, o = node_map.get(q.subject.value, q.subject.value), q.predicate.value, q.object
+            if p == _TRANSITIVE:
+                continue  # recomputed below over the merged nodes
+            if p == _LABEL and s in post_labels:
+                add(s, p, ox.Literal(post_labels[s], language=HANS))
+            elif p in (_LABEL, _ALT) and s in preferred and isinstance(o, ox.Literal):
+                # One rdfs:label per language on a merged node; every other name is an alias.
+                best = dict(zip((HANS, HANT), preferred[s]))
+                if p == _LABEL and o.language == HANT:
+                    hant_used.add(s)
+                    best.setdefault(HANT, None)
+                    if best[HANT] is None:
+                        preferred[s] = (preferred[s][0], o.value)
+                        continue
+                if o.value.strip() != best.get(o.language):
+                    add(s, _ALT, ox.Literal(o.value.strip(), language=o.language))
+            else:
+                if isinstance(o, ox.NamedNode) and o.value in node_map:
+                    o = ox.NamedNode(node_map[o.value])
+                if not (p == _SUB and o.value == s):
+                    add(s, p, o)
+        for node in {node_map[n] for n in doc.labels if n in node_map and doc.kinds.get(n) != "post"}:
+            hans, hant = preferred[node]
+            add(node, _LABEL, ox.Literal(hans, language=HANS))
+            if hant and node in hant_used:
+                add(node, _LABEL, ox.Literal(hant, language=HANT))
+        self._add_transitive(add, [q for q in out.values() if q.predicate.value == _SUB])
+        return sorted(out.values(), key=lambda q: (q.subject.value, q.predicate.value, str(q.object)))
+
+    def _targets(self, doc: DocumentGraph) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
+        """Raw entity IRI -> shared IRI, and shared IRI -> preferred (Simplified, Traditional) label."""
+        units = self.identities(doc)
+        node_map, preferred = {}, {}
+        for node, ident in units.items():
+            node_map[node] = str(org_iri("".join(ident)))
+            preferred[node_map[node]] = self._unit_label.get(ident) or (doc.name_of(node), None)
+        for node in doc.nodes("person"):
+            key, _, _ = self._person_units(doc, node, units)
+            node_map[node] = self._person_iri.get(key, node)
+            preferred[node_map[node]] = (key[0], _most_common(self._person_hant.get(key, Counter())))
+        for node in doc.nodes("honour"):
+            node_map[node] = str(honour_iri(fold(doc.name_of(node))))
+            preferred[node_map[node]] = (fold(doc.name_of(node)), None)
+        return node_map, preferred
+
+    @staticmethod
+    def _add_transitive(add, links: list[ox.Quad]) -> None:
+        above = defaultdict(set)
+        for q in links:
+            above[q.subject.value].add(q.object.value)
+        for child in above:
+            stack, seen = list(above[child]), set()
+            while stack:
+                parent = stack.pop()
+                if parent in seen or parent == child:
+                    continue
+                seen.add(parent)
+                add(child, _TRANSITIVE, ox.NamedNode(parent))
+                stack.extend(above.get(parent, ()))
+
+
+def _most_common(counts: Counter) -> str | None:
+    """The most frequent key, ties to the smallest; None when empty."""
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
+
+
+# ---------------------------------------------------------------------- sources
+
+
+def graphs_of_facts(facts: Iterable) -> Iterator[DocumentQuads]:
+    """Each document's graph as pyoxigraph quads (from :class:`~kg.extract.facts.DocumentFacts`)."""
+    from kg.ontology import build_dataset
+
+    for document_facts in facts:
+        data = build_dataset([document_facts]).serialize(format="nquads", encoding="utf-8")
+        yield from group_by_graph(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+
+
+def group_by_graph(quads: Iterable[ox.Quad]) -> Iterator[DocumentQuads]:
+    """Consecutive runs of quads in the same named graph (default-graph quads are skipped)."""
+    current, run = None, []
+    for quad in quads:
+        if not isinstance(quad.graph_name, ox.NamedNode):
+            continue
+        if quad.graph_name != current:
+            if run:
+                yield current, run
+            current, run = quad.graph_name, []
+        run.append(quad)
+    if run:
+        yield current, run
+
+
+def merge_store(store: ox.Store) -> list[MergeRecord]:
+    """Resolve entities across the named graphs of ``store``, rewriting each graph in place."""
+
+    def documents():
+        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
+            yield graph, list(store.quads_for_pattern(None, None, None, graph))
+
+    resolver = Resolver.of(documents)
+    for graph in sorted(store.named_graphs(), key=lambda g: g.value):
+        quads = list(store.quads_for_pattern(None, None, None, graph))
+        rewritten = resolver.rewrite(graph, quads)
+        if rewritten != sorted(quads, key=lambda q: (q.subject.value, q.predicate.value, str(q.object))):
+            store.clear_graph(graph)
+            store.extend(rewritten)
+    return resolver.records
