@@ -142,6 +142,12 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
             if any(a <= i < b for a, b in quotes):
                 i += 1
                 continue
+            if s[i] == "被":
+                found = _passive(view, units, people, lo, hi, clause_lo, i, doc_date)
+                if found:
+                    awards.extend(found)
+                    clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
+                    continue
             for cue, role in cues:
                 if not s.startswith(cue, i):
                     continue
@@ -150,10 +156,7 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
                 found = (_receive if role == "receive" else _confer)(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
                 if found:
                     awards.extend(found)
-                    clause_lo = max(a.honour.end for a in found)
-                    while clause_lo < hi and s[clause_lo] in CLOSE_QUOTES + "称号荣誉；;，,":
-                        clause_lo += 1
-                    i = clause_lo
+                    clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
                     break
             else:
                 if s[i] in "；;":
@@ -163,9 +166,20 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
     return awards
 
 
-def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
+def _after_honour(s: str, end: int, hi: int) -> int:
+    while end < hi and s[end] in CLOSE_QUOTES + "称号荣誉；;，,":
+        end += 1
+    return end
+
+
+def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodies=(None,)):
     s = view.text
-    honours = _honours_after(s, cue_at + len(cue), hi, strong=True)
+    start = cue_at + len(cue)
+    # 荣获[某总工会]授予的[全国五一劳动奖章]: the body stands between the cue and the honour
+    named = _unit_chain(s, units, start, ("授予的", "颁发的", "命名的", "表彰的"))
+    if named:
+        bodies, start = named
+    honours = _honours_after(s, start, hi, strong=True)
     if not honours:
         return []
     recipients = _recipients(view, units, people, clause_lo, cue_at, doc_date)
@@ -173,12 +187,44 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
         return []
     date = find_date(s[:hi], lo, cue_at, doc_date)
     span = (clause_lo, honours[-1].end)
-    return [AwardMention(h, list(recipients), None, date, None, None, span) for h in honours]
+    return [AwardMention(h, list(recipients), body, date, None, None, span) for h in honours for body in bodies]
+
+
+def _passive(view, units, people, lo, hi, clause_lo, at, doc_date):
+    """被[body]授予/评为“H”: recipients before 被, the conferring bodies after it."""
+    lex = load_lexicon()
+    named = _unit_chain(view.text, units, at + 1, tuple(c for c, r in lex.cues.items() if r == "confer"))
+    if not named:
+        return []
+    bodies, after = named
+    cue = next(c for c in sorted(lex.cues, key=len, reverse=True) if view.text.endswith(c, 0, after))
+    return _receive(view, units, people, lo, hi, clause_lo, after - len(cue), cue, doc_date, bodies)
+
+
+def _unit_chain(s: str, units, start: int, enders: tuple[str, ...]):
+    """Units from ``start`` joined by 、/和 and followed by one of ``enders`` -> (units, end)."""
+    chain, pos = [], start
+    while True:
+        unit = next((u for u in units if u.start == pos), None)
+        if unit is None:
+            return None
+        chain.append(unit)
+        pos = unit.end
+        for filler in ("联合", "共同", "分别"):
+            if s.startswith(filler, pos):
+                pos += len(filler)
+        ender = next((e for e in sorted(enders, key=len, reverse=True) if s.startswith(e, pos)), None)
+        if ender:
+            return chain, pos + len(ender)
+        if s[pos : pos + 1] in ("、", "和"):
+            pos += 1
+            continue
+        return None
 
 
 def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
     s = view.text
-    body = _body_before(s, units, clause_lo, cue_at)
+    bodies = _body_before(s, units, clause_lo, cue_at) or [None]
     pos = cue_at + len(cue)
     date = find_date(s[:hi], lo, cue_at, doc_date)
     awards: list[AwardMention] = []
@@ -218,8 +264,8 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
             break
         for h in honours:
             count = _number(m.group(1)) if m else None
-            awards.append(AwardMention(h, list(recipients), body, date, count, (kind or m.group(2)) if m else None,
-                                       (cue_at, h.end)))
+            awards.extend(AwardMention(h, list(recipients), body, date, count, (kind or m.group(2)) if m else None,
+                                       (cue_at, h.end)) for body in bodies)
         pos = honours[-1].end + 1
         while pos < hi and s[pos] in CLOSE_QUOTES + "称号荣誉":
             pos += 1
@@ -264,13 +310,13 @@ def _number(text: str) -> int:
     return total + current
 
 
-def _body_before(s: str, units, lo: int, cue_at: int):
-    """The unit right before a confer cue, past fillers (决定，) and a declared short form."""
+def _body_before(s: str, units, lo: int, cue_at: int) -> list:
+    """The units right before a confer cue, past fillers (决定，) and a declared short form."""
     end = cue_at
     changed = True
     while changed:
         changed = False
-        for filler in _BODY_FILLERS + ("，", ","):
+        for filler in _BODY_FILLERS + ("共同", "，", ","):
             if s.endswith(filler, lo, end):
                 end -= len(filler)
                 changed = True
@@ -278,8 +324,15 @@ def _body_before(s: str, units, lo: int, cue_at: int):
         if m and "简称" in m.group(0):
             end = lo + m.start()
             changed = True
-    candidates = [u for u in units if lo <= u.start and u.end == end]
-    return candidates[-1] if candidates else None
+    bodies = []
+    while True:  # 人社部、教育部联合授予: every body of the list
+        found = [u for u in units if lo <= u.start and u.end == end]
+        if not found:
+            return bodies[::-1]
+        bodies.append(found[-1])
+        end = found[-1].start - 1
+        if end < lo or s[end] not in "、和":
+            return bodies[::-1]
 
 
 def _recipients(view, units, people, lo: int, hi: int, doc_date: str | None) -> list:
