@@ -31,6 +31,5 @@ from kg.analysis import (  # noqa: F401
     statistics,
     unit_tree,
 )
-from kg.export import export  # noqa: F401
 
 __version__ = "0.1.0"
