@@ -33,6 +33,8 @@ _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "�
 # Adverbs between a recipient and the cue (某厂先后荣获, 张某今年荣获).
 _TRAILING_WORDS = ("先后", "曾经", "曾", "均", "分别", "也", "还", "又", "再次", "多次", "连续", "今年", "去年", "近年来", "已")
 _MAX_HONOUR = 30
+# Evaluative words that make an occupation an honour (全国优秀护士, 模范教师, 十佳…, 最美…).
+_PRAISE = ("优秀", "模范", "先进", "十佳", "最美", "杰出", "标兵", "金牌", "感动")
 
 
 @dataclass
@@ -123,9 +125,14 @@ def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMen
 
 
 def _ends_with_honour_head(name: str) -> str | None:
+    """The honour word ``name`` ends with; an evaluative opening (优秀护士, 模范教师) counts too."""
     for h in load_lexicon().honour_heads:
         if name.endswith(h):
             return h
+    for word in _PRAISE:
+        k = name.find(word)
+        if k != -1 and len(name) - k - len(word) >= 2:
+            return name[k + len(word):]
     return None
 
 

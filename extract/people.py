@@ -16,6 +16,7 @@ must not be a common word.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,8 +26,11 @@ from kg.extract.lexicon import load_lexicon
 from kg.extract.view import is_cjk
 
 # Characters that follow a name rather than continue it (张三荣获, 张三在, 张三等).
-NAME_BREAK = set("在的等同和与及为是对说指表强要也都到来去带主出讲提介代作率向以从将把被就并于荣获代任兼任")
+NAME_BREAK = set("在的等同和与及为是对说指表强要也都到来去带主出讲提介代作率向以从将把被就并于荣获代任兼任当")
 NOT_TITLE_AFTER = ("会", "台", "部门", "单位", "团")
+# Grades and occupational titles that take a modifier before them (一级引航员, 客户经理).
+_GRADE = re.compile(r"[一二三四五六七八九]级|高级|首席|资深")
+_OCCUPATIONS = ("经理", "工程师", "技师", "主管", "专员", "员")
 
 
 @dataclass
@@ -55,11 +59,31 @@ def find_titles(view) -> list[TitleMention]:
     while i < len(s):
         t = lex.title_at_start(s[i : i + 8])
         if t and not any(s.startswith(w, i + len(t)) for w in NOT_TITLE_AFTER):
-            out.append(TitleMention(i, i + len(t), t))
+            start = _title_modifier_start(view, i, t)
+            if out and start < out[-1].end:
+                start = i
+            out.append(TitleMention(start, i + len(t), s[start : i + len(t)]))
             i += len(t)
         else:
             i += 1
     return out
+
+
+def _title_modifier_start(view, i: int, title: str) -> int:
+    """Where a title with its modifier starts: 一级引航员, 客户经理, 网格经理."""
+    s = view.text
+    m = _GRADE.search(s, max(0, i - 2), i)
+    if m and m.end() == i:
+        return m.start()
+    if title.endswith(_OCCUPATIONS) and i >= 2 and view.token_start[i - 1] == i - 2 and view.token_end[i - 1] == i:
+        word = s[i - 2 : i]
+        if _common_word(word, "n") and not load_lexicon().unit_suffix(word) and not _ends_unit(s, i):
+            return i - 2
+    return i
+
+
+def _ends_unit(s: str, i: int) -> bool:
+    return any(s.endswith(sfx, 0, i) for sfx, _, _ in load_lexicon().suffixes)
 
 
 @lru_cache(maxsize=65536)
@@ -83,7 +107,7 @@ def plausible_name(name: str, strict: bool = True) -> bool:
         return False
     if any(name.endswith(sfx) for sfx, _, _ in lex.suffixes):
         return False
-    if _common_word(name):
+    if _common_word(name) and (strict or len(name) > 2):
         return False  # the whole string is a dictionary word that is not a name
     if strict and len(name) == 3 and _common_word(name[:2], "vdpca"):
         return False  # 高要求, 全面性: a common two-character word plus one
@@ -107,12 +131,18 @@ def name_after(view, pos: int) -> tuple[int, int] | None:
     first = 2 if s[pos : pos + 2] in lex.compound_surnames else 1
     for length in (first + 2, first + 1):
         end = pos + length
-        if end > len(s) or not plausible_name(s[pos:end], not s.startswith("同志", end)):
+        # a two-character name that is also a word (甘露, 方明) is a name when a boundary follows it
+        vouched = s.startswith("同志", end) or (length == first + 1 and _boundary_after(s, end))
+        if end > len(s) or not plausible_name(s[pos:end], not vouched):
             continue
         if length == first + 2 and (s[end - 1] in NAME_BREAK or (_starts_word(s, end - 1) and not _starts_word(s, end))):
             continue
         return pos, end
     return None
+
+
+def _boundary_after(s: str, end: int) -> bool:
+    return end >= len(s) or not is_cjk(s[end]) or s[end] in NAME_BREAK
 
 
 def _starts_word(s: str, i: int) -> bool:
