@@ -11,6 +11,7 @@ milliseconds since navigation started). Goals: 5,000 nodes < 3 s, 20,000 < 10 s.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -150,6 +151,8 @@ def main(argv=None) -> int:
     out_dir = args.keep or Path(tempfile.mkdtemp(prefix="kg-viewer-bench-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     header = f"{'nodes':>7} {'edges':>7} {'rdf→nx s':>9} {'html s':>7} {'MB':>6} {'B/node':>7} {'ready s':>8} {'wall s':>7}  goal"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Chromium {chromium_path()}, {os.cpu_count()} CPUs, load average {load}")
     print(header)
     failed = False
     with launch() as browser:

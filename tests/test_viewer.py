@@ -7,6 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from rdflib import Graph
 
@@ -251,6 +252,17 @@ def test_python_layout_draws_without_physics_at_the_computed_positions(browser, 
     viewer.page.wait_for_function("(i) => kgView.nodes.get(i).label === '林晓风'", arg=person, timeout=10_000)
     edge_labels = viewer.page.evaluate("(i) => kgView.edges.get(kgNetwork.getConnectedEdges(i)).map((e) => e.label)", person)
     assert edge_labels == ["总经理"]
+    viewer.page.close()
+
+
+@needs_chromium
+def test_empty_graph_gives_a_ready_page(browser, tmp_path):
+    from kg.viz.browser import open_page
+
+    viewer = open_page(browser, write_html(nx.MultiDiGraph(), tmp_path / "empty.html"))
+    viewer.wait_ready(30)
+    assert viewer.page.evaluate("kgView.visibleCounts()") == {"nodes": 0, "edges": 0}
+    assert viewer.errors == [] and viewer.blocked == []
     viewer.page.close()
 
 

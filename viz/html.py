@@ -17,8 +17,10 @@ beside a top-down "unit tree". Up to ``PYTHON_LAYOUT_ABOVE`` nodes the browser l
 the graph out with physics, which stops once stable; above that positions come from
 :mod:`kg.viz.layout` and the browser only draws.
 
-For tests and tools the page sets ``window.kgNetwork`` (the vis ``Network``),
-``window.kgView`` (details, search, focus, filters, layouts) and
+For tests and tools the page sets ``window.kgNetwork`` (the vis ``Network``; its
+node ids are indices into ``kgView.details``, whose ``iri`` is the node's IRI),
+``window.kgView`` (details, search, select/focus, filters, layouts, visible counts),
+``window.kgTimings`` (milliseconds since navigation at each start-up step) and
 ``window.kgReady = true`` once the graph is drawn and still.
 
 Example
@@ -107,6 +109,7 @@ def render_html(
 
     net = Network(directed=True)
     net.node_ids = _IndexedIds()
+    degree = dict(nxgraph.degree())
     for i, node in enumerate(ids):
         data = nxgraph.nodes[node]
         category = _category(data)
@@ -117,7 +120,7 @@ def render_html(
             label=data.get("label") or str(node),
             shape=shape,
             color=colour,
-            size=_size(category, nxgraph.degree(node), len(data.get("honours") or ())),
+            size=_size(category, degree[node], len(data.get("honours") or ())),
             x=x,
             y=y,
         )

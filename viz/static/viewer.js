@@ -54,7 +54,7 @@
   const network = new vis.Network(container, {}, data.options);
   window.kgNetwork = network;
   window.kgReady = false;
-  let still = !data.physics;
+  let still = !data.physics || count === 0;  // vis does not stabilise an empty graph
   let basePositions = null;  // positions of the force/cluster layout, once still
   network.once("stabilizationIterationsDone", () => {
     timings.stabilized = performance.now();
@@ -305,6 +305,9 @@
     results.hidden = found.length === 0;
   }
   searchBox.addEventListener("input", () => showResults(search(searchBox.value)));
+  document.addEventListener("click", (event) => {
+    if (!document.getElementById("kg-find").contains(event.target)) results.hidden = true;
+  });
   searchBox.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       const found = search(searchBox.value, 1);
