@@ -27,6 +27,7 @@ from kg.extract.view import is_cjk
 
 # Characters that follow a name rather than continue it (张三荣获, 张三在, 张三等).
 NAME_BREAK = set("在的等同和与及为是对说指表强要也都到来去带主出讲提介代作率向以从将把被就并于荣获代任兼任当")
+_FUNCTION_CHARS = set("在的等同和与及为是对被把将从向以于就并也都")
 NOT_TITLE_AFTER = ("会", "台", "部门", "单位", "团")
 # Grades and occupational titles that take a modifier before them (一级引航员, 客户经理).
 _GRADE = re.compile(r"[一二三四五六七八九]级|高级|首席|资深")
@@ -135,10 +136,17 @@ def name_after(view, pos: int) -> tuple[int, int] | None:
         vouched = s.startswith("同志", end) or (length == first + 1 and _boundary_after(s, end))
         if end > len(s) or not plausible_name(s[pos:end], not vouched):
             continue
-        if length == first + 2 and (s[end - 1] in NAME_BREAK or (_starts_word(s, end - 1) and not _starts_word(s, end))):
+        if length == first + 2 and _third_char_starts_next_word(s, end - 1):
             continue
         return pos, end
     return None
+
+
+def _third_char_starts_next_word(s: str, i: int) -> bool:
+    """张明在…, 王强出席, 李军荣获: the third character begins what follows, not the name."""
+    if s[i] in _FUNCTION_CHARS or any(s.startswith(c, i) for c in load_lexicon().cues):
+        return True
+    return _starts_word(s, i) and not _starts_word(s, i + 1)
 
 
 def _boundary_after(s: str, end: int) -> bool:
