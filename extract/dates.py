@@ -20,7 +20,7 @@ from kg.extract.lexicon import load_lexicon
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
 _FULL = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
-_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
+_MONTH_DAY = re.compile(r"(?<!\d)(?<!\d年)(\d{1,2})月(\d{1,2})[日号]")
 _YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?!\d)")
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _EVE = ("来临之际", "到来之际", "前夕", "前后")

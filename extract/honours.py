@@ -160,7 +160,13 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
                     continue
                 if len(cue) == 1 and s[i + 1 : i + 2] not in OPEN_QUOTES:
                     continue
-                found = (_receive if role == "receive" else _confer)(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
+                if role == "receive":
+                    found = _receive(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
+                else:
+                    # …命名A为“X”，并表彰了12名“Y”: the body named before goes on conferring
+                    joined = s[clause_lo:i].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "")
+                    inherited = [a.body for a in awards if a.body is not None and a.span[0] >= lo] if joined else []
+                    found = _confer(view, units, people, lo, hi, clause_lo, i, cue, doc_date, inherited[-1:])
                 if found:
                     awards.extend(found)
                     clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
@@ -229,9 +235,9 @@ def _unit_chain(s: str, units, start: int, enders: tuple[str, ...]):
         return None
 
 
-def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date):
+def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, inherited=()):
     s = view.text
-    bodies = _body_before(s, units, clause_lo, cue_at) or [None]
+    bodies = _body_before(s, units, clause_lo, cue_at) or list(inherited) or [None]
     pos = cue_at + len(cue)
     date = find_date(s[:hi], lo, cue_at, doc_date)
     awards: list[AwardMention] = []

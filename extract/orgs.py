@@ -298,7 +298,10 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
             break
     else:
         row = lex.unit_suffix(text[: unit.level_ends[0] - unit.start])
-        if row and row[2] == "bare" and any(text.startswith(b) for b in _OWN_BODIES):
+        first = text[: unit.level_ends[0] - unit.start]
+        if row and first == row[0] and _generic_unit_word(first):
+            unit.anaphor = ""  # 研究院化学药研究所, 办公室: the publisher's own unit, named generically
+        elif row and row[2] == "bare" and any(text.startswith(b) for b in _OWN_BODIES):
             # 党委宣传部, 团委: a party or mass body named bare is the publisher's own
             first = next(b for b in _OWN_BODIES if text.startswith(b))
             unit.anaphor = ""
@@ -329,7 +332,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
             ends[-1], classes[-1] = e, "Group" if classes[-1] == "Group" else cls  # 某集团|有限公司: one unit
             prev = e
             continue
-        implicit = not ends and unit.anaphor == "" and row is not None and row[2] == "bare" and seg == row[0]
+        implicit = not ends and unit.anaphor == "" and row is not None and seg == row[0]
         if (has_head or word_level or implicit or (row and row[2] == "bare" and ends)
                 or (not ends and unit.anaphor and seg == unit.anaphor)):
             ends.append(e)
@@ -356,6 +359,13 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
     return unit
+
+
+def _generic_unit_word(word: str) -> bool:
+    """A suffix word that names a unit by itself (研究院, 办公室, 营业部), not a company form."""
+    row = load_lexicon().unit_suffix(word)
+    return (row is not None and row[0] == word and len(word) >= 3 and word not in _LEGAL_FORMS
+            and row[1] not in ("Company", "Group", "BranchCompany") and row[2] != "bare" and word != "委员会")
 
 
 def _only_company_forms(text: str) -> bool:

@@ -187,8 +187,10 @@ class Resolver:
                 redirect[x] = longer.pop()
         literals: dict[str, list[str]] = {}
         for u, idents in zip(units, identities):
-            for ident, lit in zip(idents, u.level_names()):
-                if u.anaphor is None:
+            for k, (ident, lit) in enumerate(zip(idents, u.level_names())):
+                # names written in full; a generic name of the publisher's own unit (研究院,
+                # 党委宣传部) too, but not a bare 党委 standing for the publisher's
+                if u.anaphor is None or (u.anaphor == "" and (k or len(lit) >= 3)):
                     literals.setdefault(redirect.get(ident, ident), []).append(lit)
         label = {}
         for idents in identities:
