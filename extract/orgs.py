@@ -295,6 +295,10 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     for a in ANAPHORS:
         if text.startswith(a) and _head_free(text[len(a) :]):
             unit.anaphor = a
+            cut = unit.start + len(a)
+            if cut not in unit.level_ends:  # 总行|办公室: the anaphor is a level of its own
+                unit.level_ends = [cut] + unit.level_ends
+                unit.classes = ["Company"] + unit.classes
             break
     else:
         row = lex.unit_suffix(text[: unit.level_ends[0] - unit.start])
