@@ -85,7 +85,7 @@ _OPAQUE = re.compile(
     r"|#[^\n\r]*",
     re.DOTALL,
 )
-_KEYWORD = re.compile(r"(?<![\w:?$\-])([A-Za-z]+)(?![\w:\-])")
+_KEYWORD = re.compile(r"(?<![\w:?$@\-])([A-Za-z]+)(?![\w:\-])")
 
 
 class Refused(Exception):
@@ -115,11 +115,13 @@ def check_read_only(sparql: str) -> str:
     words = sparql_keywords(sparql)
     if "SERVICE" in words:
         raise Refused(HTTPStatus.FORBIDDEN, "SERVICE (federated query) is not allowed on this endpoint")
+    # Update keywords are reserved words: anywhere outside strings, IRIs and names they mean an update.
+    for word in words:
+        if word in UPDATE_KEYWORDS:
+            raise Refused(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: SPARQL Update ({word}) is refused")
     for word in words:
         if word in QUERY_KEYWORDS:
             return word
-        if word in UPDATE_KEYWORDS:
-            raise Refused(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: SPARQL Update ({word}) is refused")
     raise Refused(HTTPStatus.BAD_REQUEST, "not a SPARQL query: expected SELECT, CONSTRUCT, DESCRIBE or ASK")
 
 
@@ -338,6 +340,7 @@ class SparqlServer(ThreadingHTTPServer):
     """The HTTP server; holds the worker pool and the pages it serves."""
 
     daemon_threads = True
+    request_queue_size = 256  # the default 5 resets clients when many connect at once
 
     def __init__(self, address, pool: QueryPool, *, max_request_bytes: int, html: str | None,
                  ontology_ttl: str | None, triples: int, cleanup=None):
