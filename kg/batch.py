@@ -95,11 +95,14 @@ def format_name(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
-    """A hash of the package version and every file of the extraction and RDF-building code."""
-    try:
-        digest = hashlib.sha256(metadata.version("orgkg").encode())
-    except metadata.PackageNotFoundError:  # run from a source tree
-        digest = hashlib.sha256(b"source")
+    """A hash of the versions of the package and the libraries that shape its output, and of
+    every file of the extraction and RDF-building code and tables."""
+    digest = hashlib.sha256()
+    for distribution in ("orgkg", "spacy", "rjieba", "opencc", "rdflib"):
+        try:
+            digest.update(f"{distribution}={metadata.version(distribution)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{distribution}=?;".encode())
     for package in ("kg.extract", "kg.ontology"):
         for entry in sorted(_package_files(resources.files(package)), key=lambda e: str(e)):
             digest.update(str(entry.name).encode())
@@ -319,6 +322,10 @@ class ChunkStore:
             os.fsync(manifest.fileno())
         return entry
 
+    def forget(self) -> None:
+        """Mark every chunk unfinished (their files stay until the next tidy)."""
+        _atomic_write(self.manifest_path, b"")
+
     def composition(self) -> dict | None:
         if not self.composition_path.exists():
             return None
@@ -470,8 +477,14 @@ def process_chunks(
     show_progress: bool = False,
     report: BatchReport,
 ) -> list[str]:
-    """Make a chunk file for every chunk of ``documents`` not finished yet; return all chunk keys in order."""
-    finished = {} if force else store.finished()
+    """Make a chunk file for every chunk of ``documents`` not finished yet; return all chunk keys in order.
+
+    ``force`` forgets every finished chunk first, so a forced run that is stopped resumes
+    from what it redid itself.
+    """
+    if force:
+        store.forget()
+    finished = store.finished()
     keys: list[str] = []
     window = max(2, 2 * workers)
     pending: dict[cf.Future, Chunk] = {}

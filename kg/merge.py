@@ -213,35 +213,37 @@ class _UnionFind:
         return True
 
 
-Identity = tuple[str, ...]  # (folded root unit name, folded tail, folded tail, ...)
+Identity = str  # a unit's full name: its top unit's canonical name, then each level's own tail
 PersonKey = tuple[str, Identity | None]  # (folded name, unit identity)
 
 
 class Resolver:
     """Decides which nodes of which documents are one, then rewrites documents onto them.
 
-    Build with :meth:`of` (reads every document three times: names, identities, nothing
-    kept per document), then call :meth:`rewrite` on each document's quads.
+    Build with :meth:`of` (reads every document twice, keeping tables of names, not
+    documents), then call :meth:`rewrite` on each document's quads.
     """
 
     def __init__(self):
         self.records: list[MergeRecord] = []
-        # pass A: names of top-level units
+        # pass A: unit names
         self._by_fold: dict[str, set[str]] = defaultdict(set)  # folded name -> raw org IRIs
+        self._global: set[str] = set()  # raw IRIs of companies, groups and agencies
         self._claims: dict[str, dict[str, bool]] = defaultdict(dict)  # folded alias -> claimant -> usable
         self._claim_doc: dict[tuple[str, str], str] = {}
         self._units = _UnionFind()
         self._root_name: dict[str, str] = {}  # cluster root -> canonical folded name
         self._root_names: dict[str, set[str]] = defaultdict(set)  # cluster root -> every folded name
+        self._prefixes: dict[str, str] = {}  # folded name or alias of a company -> cluster root
         # pass B: identities in context
         self._labels: dict[Identity, Counter] = defaultdict(Counter)  # Simplified labels used
         self._hant: dict[Identity, Counter] = defaultdict(Counter)  # (Simplified, Traditional) pairs
+        self._nested: dict[tuple[str, Identity], str] = {}  # (raw IRI, identity in context) -> first document
         self._people = _UnionFind()
         self._person_keys: Counter = Counter()  # how often a (name, unit) was a person's key
         self._person_hant: dict[PersonKey, Counter] = defaultdict(Counter)
-        self._contexts: dict[tuple[str, Identity], str] = {}  # (raw IRI, nested identity) -> first document
-        self._person_iri: dict[PersonKey, str] = {}
         self._person_links: list[tuple[PersonKey, Identity, str, str]] = []  # unions made, for the report
+        self._person_iri: dict[PersonKey, str] = {}
         self._unit_label: dict[Identity, tuple[str, str | None]] = {}
 
     @classmethod
@@ -258,21 +260,21 @@ class Resolver:
 
     # ------------------------------------------------------------------ pass A: names
     def observe_names(self, doc: DocumentGraph) -> None:
-        for node in doc.nodes("org"):
-            name = fold(doc.name_of(node))
+        names = {node: fold(doc.name_of(node)) for node in doc.nodes("org")}
+        for node, name in names.items():
             self._by_fold[name].add(node)
-            for alias in doc.alt_labels.get(node, ()):
-                alias = fold(alias)
+            if doc.classes.get(node, set()) & GLOBAL_CLASSES:
+                self._global.add(node)
+            for alias in map(fold, doc.alt_labels.get(node, ())):
                 if alias == name or len(alias) < 2 or name.endswith(alias) or is_generic(alias):
                     continue
                 # A document that names the alias as a unit of its own says it is another unit.
-                own_unit = any(fold(doc.name_of(other)) == alias for other in doc.nodes("org") if other != node)
-                usable = self._claims[alias].get(node, True) and not own_unit
-                self._claims[alias][node] = usable
+                own_unit = any(other_name == alias for other, other_name in names.items() if other != node)
+                self._claims[alias][node] = self._claims[alias].get(node, True) and not own_unit
                 self._claim_doc.setdefault((alias, node), doc.doc_id)
 
     def settle_names(self) -> None:
-        """Cluster top-level unit names: variants, legal forms, then declared aliases."""
+        """Cluster unit names: variants, legal forms, then declared aliases."""
         lexicon = load_lexicon()
         for name, nodes in self._by_fold.items():
             ordered = sorted(nodes)
@@ -288,79 +290,102 @@ class Resolver:
                     if self._units.union(short, full):
                         self._record("Organization", "legal form", (short, full), "")
                     break
+        aliases = {}
         for alias, claimants in sorted(self._claims.items()):
-            targets = self._by_fold.get(alias)
             usable = sorted(c for c, ok in claimants.items() if ok)
-            if not targets or not usable:
+            if not usable:
                 continue
-            clusters = {self._units.find(c) for c in usable}
-            if len(clusters) > 1:
+            if len({self._units.find(c) for c in usable}) > 1:
                 self._record("Organization", f"alias {alias} claimed by several units: kept apart", tuple(usable), "",
                              self._claim_doc[(alias, usable[0])])
                 continue
-            target = min(targets)
-            if self._units.union(usable[0], target):
-                self._record("Organization", "declared alias", (target, usable[0]), "",
+            aliases[alias] = usable[0]
+            if alias in self._by_fold and self._units.union(usable[0], min(self._by_fold[alias])):
+                self._record("Organization", "declared alias", (min(self._by_fold[alias]), usable[0]), "",
                              self._claim_doc[(alias, usable[0])])
         for name, nodes in self._by_fold.items():
-            root = self._units.find(min(nodes))
-            self._root_names[root].add(name)
+            self._root_names[self._units.find(min(nodes))].add(name)
         for root, names in self._root_names.items():
             self._root_name[root] = min(names, key=lambda n: (-len(n), n))  # the fullest name
+        companies = {self._units.find(node) for node in self._global}
+        for name, node in [*((n, min(nodes)) for n, nodes in self._by_fold.items()), *aliases.items()]:
+            if self._units.find(node) in companies:
+                self._prefixes.setdefault(name, self._units.find(node))
         for record in self.records:
             if not record.into and "kept apart" not in record.rule:
-                record.into = str(org_iri(self._root_identity(record.members[0])[0]))
+                record.into = str(org_iri(self._root_identity(record.members[0])))
 
     def _root_identity(self, node: str) -> Identity:
         root = self._units.find(node)
         if root not in self._root_name:  # a unit first seen after the names were settled
-            return (fold(_tail(node, "org")[-1]) if node.startswith(_PREFIX["org"]) else node,)
-        return (self._root_name[root],)
+            return fold(_tail(node, "org")[-1]) if node.startswith(_PREFIX["org"]) else node
+        return self._root_name[root]
 
     # ------------------------------------------------------------------ pass B: identities
-    def identities(self, doc: DocumentGraph) -> dict[str, Identity]:
-        """Each unit of ``doc``: its identity, from its name or from its parent and its tail."""
+    def identities(self, doc: DocumentGraph) -> tuple[dict[str, Identity], set[str]]:
+        """Each unit of ``doc`` with its identity, and the units identified through a unit above them.
+
+        Companies, groups and agencies, and units with several parents, are known by their
+        own name. Any other unit with a parent is the parent's identity plus the rest of its
+        name; one without a parent whose name starts with a company's name or alias is that
+        company's identity plus the rest.
+        """
         found: dict[str, Identity] = {}
+        nested: set[str] = set()
 
         def identity(node: str, seen: frozenset) -> Identity:
             if node in found:
                 return found[node]
+            result = self._root_identity(node)
+            name = fold(doc.name_of(node))
             parents = {p for p in doc.parents.get(node, ()) if doc.kinds.get(p) == "org"}
-            root = self._root_identity(node)
-            if (len(parents) != 1 or node in seen or doc.classes.get(node, set()) & GLOBAL_CLASSES):
-                found[node] = root
-                return root
-            parent = next(iter(parents))
-            if self._units.find(parent) == self._units.find(node):
-                found[node] = root
-                return root
-            above = identity(parent, seen | {node})
-            tail = self._tail_below(fold(doc.name_of(node)), parent, above, doc)
-            found[node] = above + (tail,) if tail else root
-            return found[node]
+            if node in seen or doc.classes.get(node, set()) & GLOBAL_CLASSES or len(parents) > 1:
+                pass
+            elif parents:
+                parent = next(iter(parents))
+                if self._units.find(parent) != self._units.find(node):
+                    above = identity(parent, seen | {node})
+                    tail = self._tail_below(name, parent, above, doc)
+                    if tail:
+                        result = above + tail
+                        nested.add(node)
+            elif (company := self._company_prefix(name, node)) is not None:
+                result = self._root_name[company[0]] + name[company[1]:]
+                nested.add(node)
+            found[node] = result
+            return result
 
         for node in doc.nodes("org"):
             identity(node, frozenset())
-        return found
+        return found, nested
 
     def _tail_below(self, name: str, parent: str, above: Identity, doc: DocumentGraph) -> str:
         """``name`` without the longest name of its parent it starts with (all of it when bare)."""
-        names = {fold(doc.name_of(parent)), "".join(above)} | {fold(a) for a in doc.alt_labels.get(parent, ())}
-        if len(above) == 1:
-            names |= self._root_names.get(self._units.find(parent), set())
-        prefixes = [n for n in names if n and name.startswith(n) and len(n) < len(name)]
+        names = {fold(doc.name_of(parent)), above} | {fold(a) for a in doc.alt_labels.get(parent, ())}
+        if self._root_name.get(self._units.find(parent)) == above:
+            names |= self._root_names[self._units.find(parent)]
+        prefixes = [n for n in names if n and name.startswith(n) and len(n) <= len(name)]
         return name[len(max(prefixes, key=len)):] if prefixes else name
 
+    def _company_prefix(self, name: str, node: str) -> tuple[str, int] | None:
+        """(company cluster, length) of the longest company name or alias ``name`` starts with."""
+        lexicon = load_lexicon()
+        for end in range(len(name) - 1, 1, -1):
+            company = self._prefixes.get(name[:end])
+            if company is not None and company != self._units.find(node) and lexicon.unit_suffix(name[end:]):
+                return company, end
+        return None
+
     def observe_identities(self, doc: DocumentGraph) -> None:
-        units = self.identities(doc)
+        units, nested = self.identities(doc)
         for node, ident in units.items():
             labels = doc.labels.get(node, {})
             hans = labels.get(HANS) or doc.name_of(node)
             self._labels[ident][hans] += 1
             if labels.get(HANT):
                 self._hant[ident][(hans, labels[HANT])] += 1
-            if len(ident) > 1:
-                self._contexts.setdefault((node, ident), doc.doc_id)
+            if node in nested:
+                self._nested.setdefault((node, ident), doc.doc_id)
         for node in doc.nodes("person"):
             key, linked, rule = self._person_units(doc, node, units)
             self._person_keys[key] += 1
@@ -368,11 +393,9 @@ class Resolver:
             if hant:
                 self._person_hant[key][hant] += 1
             self._people.find(key)
-            for unit in sorted(linked - {key[1]}, key=repr):
-                other = (key[0], unit)
-                if self._people.union(key, other):
-                    self._record("Person", rule, (key[0] + "@" + "".join(key[1] or ()), key[0] + "@" + "".join(unit)),
-                                 "", doc.doc_id)
+            for unit in sorted(linked - {key[1]}):
+                if self._people.union(key, (key[0], unit)):
+                    self._person_links.append((key, unit, rule, doc.doc_id))
 
     def _person_units(self, doc: DocumentGraph, node: str, units: dict[str, Identity]):
         """(key, linked unit identities, rule) of one person of ``doc``."""
@@ -396,14 +419,14 @@ class Resolver:
         for key in self._person_keys:
             clusters[self._people.find(key)].append(key)
         # A person's IRI names the unit most often their key unit.
-        best = {root: min(keys, key=lambda k: (-self._person_keys[k], "".join(k[1] or ())))
+        best = {root: min(keys, key=lambda k: (-self._person_keys[k], k[1] or ""))
                 for root, keys in clusters.items()}
         for key in self._person_keys:
             name, unit = best[self._people.find(key)]
-            self._person_iri[key] = str(person_iri(name, "".join(unit) if unit else None))
+            self._person_iri[key] = str(person_iri(name, unit))
         for key, unit, rule, doc_id in self._person_links:
-            units = ("".join(key[1] or ("?",)), "".join(unit))
-            self._record("Person", rule, tuple(f"{key[0]} of {u}" for u in units), self._person_iri[key], doc_id)
+            members = tuple(f"{key[0]} of {u}" for u in (key[1] or "?", unit))
+            self._record("Person", rule, members, self._person_iri[key], doc_id)
         self._person_links.clear()
         names = defaultdict(set)
         for key, iri in self._person_iri.items():
@@ -416,18 +439,18 @@ class Resolver:
             pairs = Counter({hant: n for (h, hant), n in self._hant.get(ident, Counter()).items() if h == hans})
             self._unit_label[ident] = (hans, _most_common(pairs))
         raws, idents = defaultdict(set), defaultdict(set)
-        for node, ident in self._contexts:
+        for node, ident in self._nested:
             raws[ident].add(node)
             idents[node].add(ident)
         for ident, nodes in sorted(raws.items()):
             if len(nodes) > 1:
-                self._record("Organization", "nested names of one unit under one parent", tuple(sorted(nodes)),
-                             str(org_iri("".join(ident))), self._contexts[(min(nodes), ident)])
+                self._record("Organization", "names of one unit under one parent", tuple(sorted(nodes)),
+                             str(org_iri(ident)), self._nested[(min(nodes), ident)])
         for node, found in sorted(idents.items()):
             if len(found) > 1:
                 self._record("Organization", f"{readable(node)} under different parents: kept apart",
-                             tuple(sorted(str(org_iri("".join(i))) for i in found)), "")
-        self._contexts.clear()
+                             tuple(sorted(str(org_iri(i)) for i in found)), "")
+        self._nested.clear()
 
     def _record(self, kind: str, rule: str, members: tuple[str, ...], into: str, evidence: str = "") -> None:
         self.records.append(MergeRecord(kind, rule, members, into, evidence))
@@ -482,10 +505,10 @@ class Resolver:
 
     def _targets(self, doc: DocumentGraph) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
         """Raw entity IRI -> shared IRI, and shared IRI -> preferred (Simplified, Traditional) label."""
-        units = self.identities(doc)
+        units, _ = self.identities(doc)
         node_map, preferred = {}, {}
         for node, ident in units.items():
-            node_map[node] = str(org_iri("".join(ident)))
+            node_map[node] = str(org_iri(ident))
             preferred[node_map[node]] = self._unit_label.get(ident) or (doc.name_of(node), None)
         for node in doc.nodes("person"):
             key, _, _ = self._person_units(doc, node, units)
