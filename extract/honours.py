@@ -117,11 +117,17 @@ def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMen
         if part in ("和", "、", "及"):
             start += len(part)
             continue
-        head = _ends_with_honour_head(part)
-        if head and len(part) > len(head) and len(part) <= _MAX_HONOUR:
+        if _is_bare_honour(part):
             out.append(HonourMention(start, start + len(part), part))
         start += len(part)
     return out
+
+
+def _is_bare_honour(name: str) -> bool:
+    """An unquoted phrase is an honour when it ends with an honour word after some name
+    (全国五一劳动奖章) or is itself a full honour title (先进集体, 劳动模范)."""
+    head = _ends_with_honour_head(name)
+    return bool(head) and len(name) <= _MAX_HONOUR and (len(name) > len(head) or len(name) >= 4)
 
 
 def _ends_with_honour_head(name: str) -> str | None:
@@ -299,8 +305,7 @@ def _bare_counted(s: str, pos: int, hi: int) -> list[HonourMention]:
     while end < hi and s[end] not in "，,。；;、和及（(" and end - pos <= _MAX_HONOUR:
         end += 1
     name = s[pos:end]
-    head = _ends_with_honour_head(name)
-    if head and len(name) > len(head):
+    if _is_bare_honour(name):
         return [HonourMention(pos, end, name)]
     return []
 

@@ -160,7 +160,7 @@ _FIELD_OF_KEY = {key: name for name, keys in _HEADER_KEYS.items() for key in key
 # Within a field, earlier keys are preferred (作者 over 编辑).
 _KEY_RANK = {key: rank for keys in _HEADER_KEYS.values() for rank, key in enumerate(keys)}
 _KEY = re.compile(
-    "(" + "|".join(sorted(_FIELD_OF_KEY, key=len, reverse=True)) + r")[ \t\u3000]*[:：︰]"
+    "(" + "|".join(sorted(_FIELD_OF_KEY, key=len, reverse=True)) + r")[ \t\u3000]*[:：︰】\]]"
 )
 _LEAD = r"[\s|｜/【\[(（]*"
 _METADATA_LINE = re.compile(_LEAD + _KEY.pattern)
@@ -203,7 +203,8 @@ def parse_header(text: str) -> dict[str, str]:
         seen += 1
         if seen > _HEAD_LINES:
             break
-        bare = _BARE_HEADER.match(line) if "title" in header and not ranks and len(line) < 80 else None
+        keyless = "title" in header and not ranks and len(line) < 80 and not _KEY.search(line)
+        bare = _BARE_HEADER.match(line) if keyless else None
         if bare and parse_date(bare.group("date")):
             # 某某融媒体中心 2024-01-03 09:15 编辑：某某 — a header line with no 来源/时间 keys
             header["date"], ranks["date"] = parse_date(bare.group("date")), len(_KEY_RANK)
