@@ -203,7 +203,7 @@ def parse_header(text: str) -> dict[str, str]:
         seen += 1
         if seen > _HEAD_LINES:
             break
-        keyless = "title" in header and not ranks and len(line) < 80 and not _KEY.search(line)
+        keyless = "title" in header and not ranks and len(line) < 80 and not _METADATA_LINE.match(line)
         bare = _BARE_HEADER.match(line) if keyless else None
         if bare and parse_date(bare.group("date")):
             # 某某融媒体中心 2024-01-03 09:15 编辑：某某 — a header line with no 来源/时间 keys
