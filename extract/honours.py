@@ -30,6 +30,9 @@ _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"
 _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
 _BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
 _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
+_TRAILING_COUNT = re.compile(r"等?(\d+|[一二三四五六七八九十两]+)(名|位|个)(同志|职工|员工|党员|干部|单位|集体|个人)?")
+# Nouns for people that stand between a unit and a name (某公司员工张某, 某厂选手李某).
+_ROLE_NOUNS = ("员工", "职工", "选手", "同志", "党员", "干部", "代表", "青年", "工人", "同学", "学生", "队员", "团员")
 # Adverbs between a recipient and the cue (某厂先后荣获, 张某今年荣获).
 _TRAILING_WORDS = ("先后", "曾经", "曾", "均", "分别", "也", "还", "又", "再次", "多次", "连续", "今年", "去年", "近年来", "已")
 _MAX_HONOUR = 30
@@ -168,6 +171,11 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
                     continue
                 if role == "receive":
                     found = _receive(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
+                    joined = s[clause_lo:i].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "也")
+                    if not found and joined and awards and awards[-1].span[0] >= lo:
+                        # …荣获一等奖，并被授予“X”称号: the same recipients
+                        found = _receive(view, units, people, lo, hi, clause_lo, i, cue, doc_date,
+                                         recipients=awards[-1].recipients)
                 else:
                     # …命名A为“X”，并表彰了12名“Y”: the body named before goes on conferring
                     joined = s[clause_lo:i].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "")
@@ -191,7 +199,7 @@ def _after_honour(s: str, end: int, hi: int) -> int:
     return end
 
 
-def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodies=(None,)):
+def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodies=(None,), recipients=None):
     s = view.text
     start = cue_at + len(cue)
     # 荣获[某总工会]授予的[全国五一劳动奖章]: the body stands between the cue and the honour
@@ -201,7 +209,7 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodi
     honours = _honours_after(s, start, hi, strong=True)
     if not honours:
         return []
-    recipients = _recipients(view, units, people, clause_lo, cue_at, doc_date)
+    recipients = recipients or _recipients(view, units, people, clause_lo, cue_at, doc_date)
     if not recipients:
         return []
     date = find_date(s[:hi], lo, cue_at, doc_date)
@@ -380,6 +388,9 @@ def _items(s: str, lo: int, hi: int, doc_date):
             trimmed = True
             while trimmed:
                 trimmed = False
+                count = _TRAILING_COUNT.search(s, a, b)
+                if count and count.end() == b and count.start() > a:
+                    b = count.start()  # 王某、孙某3名同志
                 for w in _TRAILING_WORDS + ("等",):
                     if b - len(w) > a and s.endswith(w, a, b):
                         b -= len(w)
@@ -418,6 +429,11 @@ def _item_recipient(view, units, people, a: int, b: int):
             p.title, p.title_start, p.titles = title, span[0] - len(title), (title,)
             unit = [u for u in item_units if u.end == span[0] - len(title)]
             p.unit = unit[-1] if unit else None
+        elif prefix.endswith(_ROLE_NOUNS):
+            # 某公司员工李某: the unit is what comes before the role noun, if it is one
+            role = next(r for r in _ROLE_NOUNS if prefix.endswith(r))
+            before = [u for u in item_units if u.end == span[0] - len(role)]
+            p.unit = before[-1] if before else None
         elif 2 <= len(prefix) <= 8 and all(is_cjk(c) for c in prefix):
             p.unit = UnitRecipient(a, span[0], prefix)
         else:

@@ -332,8 +332,9 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
         has_head = row is not None and len(seg) > len(row[0])
         # a nested level may be a suffix word alone (…分行营业部, …分公司办公室)
         word_level = row is not None and ends and len(seg) >= 2 and cls not in ("Company", "BranchCompany", "Group")
-        if ends and seg in _LEGAL_FORMS and classes[-1] in ("Company", "Group"):
-            ends[-1], classes[-1] = e, "Group" if classes[-1] == "Group" else cls  # 某集团|有限公司: one unit
+        if ends and seg in _LEGAL_FORMS and classes[-1] not in ("PartyCommittee", "PartyBranch", "MassOrganization"):
+            # 某集团|有限公司, 某工程局|有限公司: the legal form completes the unit before it
+            ends[-1], classes[-1] = e, "Group" if classes[-1] == "Group" else cls
             prev = e
             continue
         implicit = not ends and unit.anaphor == "" and row is not None and seg == row[0]

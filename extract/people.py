@@ -226,7 +226,8 @@ def extend_lists(view, people: list[PersonMention]) -> list[PersonMention]:
             for direction in (1, -1):
                 if direction == 1 and s[after : after + 1] == "、":
                     span = name_after(view, after + 1)
-                    if span and span[1] < len(s) and s[span[1]] in "、等和，,。；" and span[0] not in known:
+                    ends_item = span and (span[1] >= len(s) or s[span[1]] in "、等和，,。；" or _starts_word(s, span[1]))
+                    if ends_item and span[0] not in known:
                         known[span[0]] = PersonMention(*span, s[span[0] : span[1]])
                         added = True
                 elif direction == -1 and p.start > 0 and s[p.start - 1] == "、":
