@@ -29,7 +29,7 @@ Example
 >>> g = nx.MultiDiGraph()
 >>> g.add_node("urn:x:a", kind="organization", org_class="Company", label="示例公司")
 >>> page = render_html(g, title="Example")
->>> "https://" in page.split('id="kg-data"')[0], page.count("<script")
+>>> "https://" in page.split('id="kg-data"')[0], page.count("</script>")
 (False, 3)
 """
 from __future__ import annotations
