@@ -261,9 +261,12 @@ def _executor(engine: str, workers: int, scheduler: str | None):
     elif workers <= 1:
         yield _InlineExecutor()
     else:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                      initializer=_init_worker)
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["kg.extract.pipeline"])  # imported once, forked per worker
+        else:
+            context = multiprocessing.get_context("spawn")
+        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
         try:
             yield pool
         finally:
