@@ -30,6 +30,7 @@ _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"
 _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
 _BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
 _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
+_LISTED_AFTER = re.compile(r"的(?:单位|集体|个人|同志|人员)?(?:分别)?(?:有|是|为)[:：]")
 _TRAILING_COUNT = re.compile(r"等?(\d+|[一二三四五六七八九十两]+)(名|位|个)(同志|职工|员工|党员|干部|单位|集体|个人)?")
 # Nouns for people that stand between a unit and a name (某公司员工张某, 某厂选手李某).
 _ROLE_NOUNS = ("员工", "职工", "选手", "同志", "党员", "干部", "代表", "青年", "工人", "同学", "学生", "队员", "团员")
@@ -193,6 +194,20 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
     return awards
 
 
+def _title_end(s: str, end: int) -> int:
+    """Past the closing quote and a following 称号/荣誉称号."""
+    if s[end : end + 1] in CLOSE_QUOTES:
+        end += 1
+    for t in ("荣誉称号", "称号"):
+        if s.startswith(t, end):
+            return end + len(t)
+    return end
+
+
+def _sentence_end(s: str, hi: int) -> int:
+    return hi - 1 if hi and s[hi - 1] in "。！？!?\n" else hi
+
+
 def _after_honour(s: str, end: int, hi: int) -> int:
     while end < hi and s[end] in CLOSE_QUOTES + "称号荣誉；;，,":
         end += 1
@@ -209,6 +224,10 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodi
     honours = _honours_after(s, start, hi, strong=True)
     if not honours:
         return []
+    listed_after = _LISTED_AFTER.match(s, _title_end(s, honours[-1].end))
+    if not recipients and listed_after:
+        # 荣获“X”称号的有：A、B — the recipients follow
+        recipients = _recipients(view, units, people, listed_after.end(), _sentence_end(s, hi), doc_date)
     recipients = recipients or _recipients(view, units, people, clause_lo, cue_at, doc_date)
     if not recipients:
         return []

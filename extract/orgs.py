@@ -37,6 +37,8 @@ MAX_NAME = 30
 DECLARED_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
 # Legal-form endings stripped to get a company's bare name (宏达钢铁 of 宏达钢铁股份有限公司).
 _LEGAL_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "控股公司", "公司", "集团")
+# Nouns for a unit's people that jieba glues to it (公司员工, 集团职工).
+_STAFF_NOUNS = ("员工", "职工", "党员", "干部", "领导", "代表", "青年")
 # Words after a suffix that make it part of a common phrase, not a unit (中心工作, 中心任务).
 _NOT_AFTER = {"中心": ("工作", "任务", "环节", "城市", "思想", "地位", "位置", "医院", "小学", "中学", "幼儿园", "卫生院")}
 # Party and mass bodies that, named bare, are the publisher's own (党委宣传部, 团委); a bare
@@ -109,7 +111,8 @@ def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str, cls: str
     if tok_end > e:
         rest = s[e:tok_end]
         glued = lex.unit_suffix(rest)  # jieba glued a unit to its party body (公司党委)
-        if not (lex.title_at_start(s[e : e + 8]) or (glued and glued[2] == "bare") or rest in _LEGAL_FORMS):
+        if not (lex.title_at_start(s[e : e + 8]) or (glued and glued[2] == "bare") or rest in _LEGAL_FORMS
+                or rest in _STAFF_NOUNS):
             return False
     if suffix in ("镇", "乡", "村") and not _named_head(s, start):
         return False  # 镇, 乡, 村 need a real name before them (白沙镇), not 千村 or 全国乡
@@ -151,6 +154,9 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
         if word == "与" and a > floor and view.token_tag[a - 1] in ("n", "vn", "nz") and not lex.unit_suffix(s[max(floor, a - 6) : a]):
             i = a  # 材料科学与工程学院: 与 joins two fields inside one name
             continue
+        if word in ("该", "本") and any(s.startswith(a[1:], b) for a in ANAPHORS if a[0] == word):
+            i = a  # 该公司, 本集团: the determiner is part of the anaphor
+            break
         if tag == "f" and len(word) == 2 and word[0] in "东南西北中":
             i = a  # 南方, 西北: a direction heading a name (南方分公司)
             continue
@@ -287,7 +293,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     """Trim determiners, resolve a leading anaphor, drop levels without a head."""
     text = unit.text
     for w in lex.trim_words:
-        if text.startswith(w) and len(text) > len(w):
+        if text.startswith(w) and len(text) > len(w) and not text.startswith(ANAPHORS):
             cut = len(w)
             unit = UnitMention(unit.start + cut, unit.end, text[cut:], unit.level_ends, unit.classes)
             text = unit.text

@@ -166,8 +166,9 @@ class Resolver:
             else:
                 top = self.canon(literal[0])
                 idents = [top + n[len(literal[0]):] for n in literal]
-                if u.classes[0] in _TOP_CLASSES:
-                    last_company = idents[0]
+                companies = [i for i, c in zip(idents, u.classes) if c in _TOP_CLASSES]
+                if companies:
+                    last_company = companies[-1]  # 该公司: the company named last, at its deepest level
             out.append(idents)
         return out
 

@@ -203,3 +203,21 @@ def test_mentions_point_into_the_original_text():
     assert honour.label_hant == "先進集體"
     plant = facts.entities["Organization:北山分公司检修厂"]
     assert plant.mentions[0].text == "北山分公司檢(jiǎn)修廠"
+
+
+def test_this_company_is_the_last_named_one():
+    text = "北山电力公司南湖供电公司荣获“先进集体”称号，该公司员工邬明荣获“劳动模范”称号。"
+    relations = {(r["s"], r["p"], r["o"]) for r in extract(make_document("d", text)).gold_relations()}
+    assert ("Person:邬明", "memberOf", "Organization:北山电力公司南湖供电公司") in relations
+
+
+def test_recipients_listed_after_the_honour():
+    text = "荣获“全国文明单位”称号的有：北方机械厂、南方电机厂。"
+    relations = {(r["s"], r["o"]) for r in extract(make_document("d", text)).gold_relations()}
+    assert relations == {("Organization:北方机械厂", "Honour:全国文明单位"), ("Organization:南方电机厂", "Honour:全国文明单位")}
+
+
+def test_counted_tail_and_continued_subject():
+    facts = extract(make_document("d", "经集团党委研究，授予王芳、赵磊、孙伟3名同志“优秀共产党员”称号。"))
+    assert sorted(r["s"] for r in facts.gold_relations() if r["p"] == "awardReceived") == [
+        "Person:孙伟", "Person:王芳", "Person:赵磊"]
