@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import importlib.util
 import json
 import math
 import os
@@ -47,8 +48,6 @@ from pathlib import Path
 
 import networkx as nx
 import opencc
-import pyvis
-from pyvis.network import Network
 
 from kg.viz.layout import balloon_layout, tree_layout
 
@@ -57,7 +56,6 @@ __all__ = ["render_html", "write_html", "notebook_html", "PYTHON_LAYOUT_ABOVE"]
 PYTHON_LAYOUT_ABOVE = 2000  # nodes; beyond this browser physics takes too long
 
 _STATIC = Path(__file__).parent / "static"
-_VIS = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 
 # category: (legend text, colour, vis shape). Organisations go by their finer class.
 CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -100,6 +98,8 @@ def render_html(
     browser's physics do it up to ``PYTHON_LAYOUT_ABOVE`` nodes and computes a
     cluster layout in Python beyond; ``True``/``False`` force either way.
     """
+    from pyvis.network import Network  # imports IPython: a second, so only when drawing
+
     if python_layout is None:
         python_layout = nxgraph.number_of_nodes() > PYTHON_LAYOUT_ABOVE
     ids = list(nxgraph)
@@ -126,6 +126,7 @@ def render_html(
         )
     for k, (u, v, data) in enumerate(nxgraph.edges(data=True)):
         net.add_edge(index[u], index[v], id=k, **_edge_fields(data))
+    # (pyvis drops every space of the JSON, inside strings too: no option value has one)
     net.set_options(json.dumps(_vis_options(nxgraph.number_of_nodes(), python_layout)))
     nodes, edges, _, _, _, options = net.get_network_data()
     if python_layout:
@@ -387,8 +388,10 @@ def _script_json(value) -> str:
 
 @lru_cache(maxsize=1)
 def _assets() -> dict[str, str]:
+    # pyvis bundles vis-network; find it without importing pyvis.
+    vis = Path(importlib.util.find_spec("pyvis").submodule_search_locations[0]) / "lib" / "vis-9.1.2"
     assets = {
-        "vis_js": (_VIS / "vis-network.min.js").read_text(encoding="utf-8"),
+        "vis_js": (vis / "vis-network.min.js").read_text(encoding="utf-8"),
         "viewer_js": (_STATIC / "viewer.js").read_text(encoding="utf-8"),
         "viewer_css": (_STATIC / "viewer.css").read_text(encoding="utf-8"),
         "template": (_STATIC / "viewer.html").read_text(encoding="utf-8"),
