@@ -13,9 +13,8 @@ Example
 ('优秀共产党员', datetime.date(2011, 7, 1))
 
 Bundled questions live in ``kg/questions/*.rq``. Each starts with ``#`` comment
-lines (title first). A question's parameters are single-variable ``VALUES``
-blocks, by default ``VALUES ?name { UNDEF }`` (unset: no restriction);
-``--param name=VALUE`` puts VALUE in the braces, as an integer when it is one,
+lines (title first). A question's parameters are its ``VALUES ?name { UNDEF }``
+blocks (unset: no restriction); ``--param name=VALUE`` puts VALUE in the braces, as an integer when it is one,
 as an IRI when written ``<...>``, otherwise as a string literal.
 """
 from __future__ import annotations
@@ -73,7 +72,7 @@ GRAPH_FORMATS = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 
-_VALUES_PARAM = re.compile(r"VALUES\s+\?(?P<name>\w+)\s*\{(?P<body>[^{}]*)\}", re.IGNORECASE)
+_VALUES_PARAM = re.compile(r"VALUES\s+\?(?P<name>\w+)\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _INTEGER = re.compile(r"[+-]?\d+")
 

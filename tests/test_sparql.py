@@ -151,7 +151,7 @@ def test_people_of_a_unit_include_its_sub_units(store):
 
 
 def test_who_conferred_what(store):
-    rows = {(r["bodyLabel"], r["honourLabel"]): r for r in ask(store, "conferred-by")}
+    rows = {(r["conferredByLabel"], r["honourLabel"]): r for r in ask(store, "conferred-by")}
     branch = rows[("星河重工党委", "先进基层党组织")]
     assert (branch["awards"], branch["namedRecipients"], branch["countedRecipients"]) == (2, 1, 30)
     assert rows[("星河市总工会", "劳动模范")]["awards"] == 1
