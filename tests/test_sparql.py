@@ -148,6 +148,10 @@ def test_people_of_a_unit_include_its_sub_units(store):
     by_alias = ask(store, "unit-people", unit="星河重工")  # an alias of the company
     posts = {r["personLabel"]: r.get("postLabel") for r in by_alias}
     assert posts == {"林晓峰": "总经理", "周文静": "厂长", "陈雨桐": None, "赵大伟": None}
+    everyone = ask(store, "unit-people")  # unset: under each top-level unit, once
+    assert sorted((r["topLabel"], r["personLabel"]) for r in everyone) == [
+        ("星河重工股份有限公司", name) for name in sorted(posts)
+    ]
 
 
 def test_who_conferred_what(store):
