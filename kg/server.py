@@ -252,14 +252,16 @@ class QueryPool:
     """Worker processes answering queries on a read-only store, each query under a time limit.
 
     A worker whose query runs past ``timeout`` seconds is killed and replaced in
-    the background; the caller gets :class:`Refused` (503). When every worker is
-    busy for ``timeout`` seconds a request is refused with 503 as well.
+    the background; the caller gets :class:`Refused` (503). Requests wait for a free
+    worker up to ``queue_timeout`` seconds (then 503): since no query holds a worker
+    longer than ``timeout``, the queue always moves.
     """
 
     store_dir: str
     size: int = 2
     timeout: float = 10.0
     max_results: int = 10_000
+    queue_timeout: float = 60.0  # how long a request may wait for a free worker
     _idle: "queue.Queue[_Worker]" = field(default_factory=queue.Queue, init=False)
     _context: Any = field(default=None, init=False)
     _closed: bool = field(default=False, init=False)
@@ -305,7 +307,7 @@ class QueryPool:
     def run(self, sparql: str, output: str) -> tuple[int, str, bytes, bool]:
         """Answer one query as (status, format, body, truncated)."""
         try:
-            worker = self._idle.get(timeout=self.timeout)
+            worker = self._idle.get(timeout=self.queue_timeout)
         except queue.Empty:
             raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "all query workers are busy; try again") from None
         try:
