@@ -15,6 +15,7 @@ from rich.table import Table
 from kg.analysis import show_command, stats_command
 from kg.export import export_command
 from kg.ontology.validate import validate_command
+from kg.server import serve_command
 from kg.sparql import query_command
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("query")(query_command)
+app.command("serve")(serve_command)
 app.command("validate")(validate_command)
 app.command("stats")(stats_command)
 app.command("show")(show_command)
