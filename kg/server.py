@@ -27,6 +27,7 @@ import re
 import signal
 import tempfile
 import threading
+import sys
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -354,6 +355,12 @@ class SparqlServer(ThreadingHTTPServer):
         self._cleanup = cleanup
         super().__init__(address, SparqlHandler)
 
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up mid-answer is routine for a server, not an error to print.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
     def server_close(self) -> None:
         super().server_close()
         self.pool.close()
@@ -558,6 +565,20 @@ def serve_until_stopped(server: SparqlServer) -> None:
         server.server_close()
 
 
+def _viewer_page(graph: Path, viewer: Path | None) -> str | None:
+    """The page for ``/``: the given file, the one ``kg build`` wrote beside the graph, or a new one."""
+    if viewer:
+        return viewer.read_text(encoding="utf-8")
+    beside = graph.with_name("graph.html")
+    if graph.is_file() and beside.is_file():
+        return beside.read_text(encoding="utf-8")
+    if graph.is_file():
+        import kg
+
+        return kg.load(graph).render_html(title=graph.name)
+    return None
+
+
 def serve_command(
     graph: Annotated[Path, typer.Argument(help="Graph file (.ttl .nt .nq .trig .jsonld ...) or store directory.")],
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
@@ -566,12 +587,15 @@ def serve_command(
     max_results: Annotated[int, typer.Option(help="Most rows (or triples) in one answer.")] = 10_000,
     max_request_bytes: Annotated[int, typer.Option(help="Largest request body or query accepted.")] = 1_000_000,
     workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: 2-4 by CPUs).")] = None,
-    viewer: Annotated[Optional[Path], typer.Option(help="HTML file to serve at / (the graph viewer).")] = None,
+    viewer: Annotated[
+        Optional[Path],
+        typer.Option(help="HTML file to serve at / (default: graph.html beside GRAPH, else drawn from GRAPH)."),
+    ] = None,
 ) -> None:
-    """Serve the graph as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql."""
+    """Serve the graph as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql, its viewer at /."""
     started = time.monotonic()
     try:
-        html = viewer.read_text(encoding="utf-8") if viewer else None
+        html = _viewer_page(graph, viewer)
         server = make_server(graph, host, port, timeout=timeout, max_results=max_results,
                              max_request_bytes=max_request_bytes, html=html, workers=workers)
     except (GraphLoadError, OSError, UnicodeDecodeError) as error:
