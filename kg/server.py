@@ -594,11 +594,14 @@ def serve_command(
 ) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql, its viewer at /."""
     started = time.monotonic()
+    server = None
     try:
-        html = _viewer_page(graph, viewer)
         server = make_server(graph, host, port, timeout=timeout, max_results=max_results,
-                             max_request_bytes=max_request_bytes, html=html, workers=workers)
-    except (GraphLoadError, OSError, UnicodeDecodeError) as error:
+                             max_request_bytes=max_request_bytes, workers=workers)
+        server.html = _viewer_page(graph, viewer)
+    except (GraphLoadError, OSError, UnicodeDecodeError, ValueError) as error:
+        if server is not None:
+            server.server_close()
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     bound_host, bound_port = server.server_address[:2]
