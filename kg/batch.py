@@ -32,6 +32,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import hashlib
+import heapq
+import itertools
 import json
 import multiprocessing
 import os
@@ -45,6 +47,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,8 +59,8 @@ import pyoxigraph as ox
 
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
-from kg.merge import MergeRecord, Resolver, group_by_graph
-from kg.ontology.namespaces import KG, ORG, PREFIXES, SCHEMA, doc_iri
+from kg.merge import SUB_ORGANIZATION, DocumentSource, MergeRecord, Resolver, read_nquads, transitive_links
+from kg.ontology.namespaces import KG, ORG, PREFIXES, RDF, SCHEMA, doc_iri
 
 CHUNK_SIZE = 200
 MAX_CHUNK_CHARS = 4_000_000
@@ -584,8 +587,7 @@ class BatchResult:
         return Path(path)
 
 
-def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None
-                    ) -> Callable[[], Iterator[tuple[ox.NamedNode, list[ox.Quad]]]]:
+def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> DocumentSource:
     """A re-iterable source of the document graphs in ``keys``' chunk files.
 
     ``replaced`` maps a document graph IRI to the index of the chunk that holds its latest
@@ -595,101 +597,140 @@ def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int]
 
     def documents():
         for index, key in enumerate(keys):
-            for graph, quads in group_by_graph(ox.parse(path=str(store.path(key)), format=ox.RdfFormat.N_QUADS)):
-                if replaced.get(graph.value, index) == index:
-                    yield graph, quads
+            with open(store.path(key), encoding="utf-8") as lines:
+                for graph, triples in read_nquads(lines):
+                    if replaced.get(graph, index) == index:
+                        yield graph, triples
 
     return documents
 
 
-def assemble(documents: Callable[[], Iterable[tuple[ox.NamedNode, list[ox.Quad]]]], graph_path: Path, fmt: str,
-             *, html: bool, title: str, report: BatchReport) -> BatchResult:
-    """Resolve entities across ``documents`` and write the graph (and viewer) atomically."""
+def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: bool, title: str,
+             report: BatchReport) -> BatchResult:
+    """Resolve entities across ``documents`` and write the graph (and viewer) atomically.
+
+    Each document's rewritten graph streams to an N-Quads file; its triples also go to an
+    N-Triples file of the merged graph, which an external sort makes unique (with the
+    cross-document ``org:transitiveSubOrganizationOf`` links added). Counts and Turtle
+    stream from the sorted file, so memory stays bounded whatever the corpus size.
+    """
     started = time.perf_counter()
     resolver = Resolver.of(documents)
     graph_path = Path(graph_path)
-    suffix, ox_format, per_document = FORMATS[fmt]
+    _, ox_format, per_document = FORMATS[fmt]
     with tempfile.TemporaryDirectory(prefix=".assembly-", dir=graph_path.parent) as scratch:
-        union = ox.Store(str(Path(scratch) / "union"))
-        nquads = Path(scratch) / "graph.nq"
-        with open(nquads, "wb") as raw:
-            writer = _LanguageCaseWriter(raw)
-            batch: list[ox.Quad] = []
-            for graph, quads in documents():
-                rewritten = resolver.rewrite(graph, quads)
+        scratch = Path(scratch)
+        nquads, union = scratch / "graph.nq", scratch / "union.nt"
+        links: set[tuple[str, str]] = set()
+        with open(nquads, "w", encoding="utf-8") as per_graph, open(union, "w", encoding="utf-8") as merged:
+            for graph, triples in documents():
+                rewritten = resolver.rewrite(graph, triples)
                 if per_document:
-                    ox.serialize(rewritten, writer, ox.RdfFormat.N_QUADS)
-                batch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in rewritten)
-                if len(batch) >= 100_000:
-                    union.extend(batch)
-                    batch.clear()
-            union.extend(batch)
-            writer.finish()
-        union.update("PREFIX org: <http://www.w3.org/ns/org#> INSERT { ?a org:transitiveSubOrganizationOf ?b } "
-                     "WHERE { ?a org:subOrganizationOf+ ?b FILTER(?a != ?b) }")
+                    per_graph.writelines(f"{s} {p} {o} <{graph}> .\n" for s, p, o in rewritten)
+                merged.writelines(f"{s} {p} {o} .\n" for s, p, o in rewritten)
+                links.update((s, o) for s, p, o in rewritten if p == SUB_ORGANIZATION)
+            merged.writelines(f"{s} {p} {o} .\n" for s, p, o in transitive_links(links))
+        union = sort_unique(union, scratch)
         counts = _counts(union)
         if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
             from kg.ontology import load, save
 
             save(load(nquads, "nquads"), graph_path, "jsonld")
         else:
+            source = nquads if per_document else union
             with _atomic_file(graph_path) as out:
-                if per_document:
-                    _copy_as(nquads, out, ox_format)
+                if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
+                    with open(source, "rb") as lines:
+                        shutil.copyfileobj(lines, out)
                 else:
                     writer = _LanguageCaseWriter(out)
-                    union.dump(writer, ox_format, from_graph=ox.DefaultGraph(), prefixes=_PREFIXES)
+                    read_as = ox.RdfFormat.N_QUADS if per_document else ox.RdfFormat.N_TRIPLES
+                    ox.serialize(ox.parse(path=str(source), format=read_as), writer, ox_format, prefixes=_PREFIXES)
                     writer.finish()
         html_path = None
-        if html and len(union) <= HTML_LIMIT:
+        if html and counts["triples"] <= HTML_LIMIT:
             html_path = _write_html(union, graph_path.parent / "graph.html", title)
         elif html:
-            report.warnings.append(f"graph.html not written: {len(union)} triples is more than a viewer shows "
-                                   f"({HTML_LIMIT}); draw a part with kg viz")
-        del union
+            report.warnings.append(f"graph.html not written: {counts['triples']} triples is more than a viewer "
+                                   f"shows ({HTML_LIMIT}); draw a part with kg viz")
     report.assemble_seconds += time.perf_counter() - started
     return BatchResult(graph_path, html_path, report, resolver.records, counts)
 
 
-def _copy_as(nquads: Path, out, ox_format) -> None:
-    if ox_format == ox.RdfFormat.N_QUADS:
-        with open(nquads, "rb") as source:
-            shutil.copyfileobj(source, out)
-        return
-    writer = _LanguageCaseWriter(out)
-    ox.serialize(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS), writer, ox_format, prefixes=_PREFIXES)
-    writer.finish()
+def sort_unique(path: Path, scratch: Path, run_lines: int = 400_000, fan_in: int = 64) -> Path:
+    """The lines of ``path`` sorted and without repeats, by an external merge sort in bounded memory.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "x").write_text("b\\na\\nb\\nc\\na\\nd\\n")
+    >>> sort_unique(folder / "x", folder, run_lines=2, fan_in=2).read_text().split()
+    ['a', 'b', 'c', 'd']
+    """
+    runs = []
+    with open(path, "rb") as source:
+        while batch := list(itertools.islice(source, run_lines)):
+            batch.sort()
+            runs.append(_write_unique(batch, scratch / f"run-{len(runs)}"))
+    if not runs:
+        return _write_unique([], scratch / "run-empty")
+    generation = 0
+    while len(runs) > 1:
+        merged = []
+        for start in range(0, len(runs), fan_in):
+            group = runs[start:start + fan_in]
+            with contextlib.ExitStack() as stack:
+                files = [stack.enter_context(open(run, "rb")) for run in group]
+                merged.append(_write_unique(heapq.merge(*files), scratch / f"merge-{generation}-{len(merged)}"))
+            for run in group:
+                run.unlink()
+        runs, generation = merged, generation + 1
+    return runs[0]
 
 
-def _write_html(union: ox.Store, path: Path, title: str) -> Path:
+def _write_unique(lines: Iterable[bytes], path: Path) -> Path:
+    with open(path, "wb") as out:
+        last = None
+        for line in lines:
+            if line != last:
+                out.write(line)
+                last = line
+    return path
+
+
+def _write_html(union: Path, path: Path, title: str) -> Path:
     from rdflib import Graph
 
     import kg
 
-    data = _restore_language_case(union.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
     graph = Graph()
-    graph.parse(data=data, format="nt")
+    graph.parse(union, format="nt")
     return kg.KnowledgeGraph(graph).save_html(path, title=title)
 
 
-def _counts(union: ox.Store) -> dict[str, Any]:
-    """Documents, entities by type, relations by predicate and triples of the merged graph."""
+def _counts(union: Path) -> dict[str, Any]:
+    """Documents, entities by type, relations by predicate and triples of the sorted, unique union."""
+    classes, predicates = Counter(), Counter()
+    triples = 0
+    rdf_type = f"<{RDF.type}>".encode()
+    with open(union, "rb") as lines:
+        for line in lines:
+            triples += 1
+            _, predicate, rest = line.split(b" ", 2)
+            predicates[predicate] += 1
+            if predicate == rdf_type:
+                classes[rest.rsplit(b" ", 1)[0]] += 1
 
-    def count(pattern: str) -> int:
-        rows = list(union.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
-        return int(rows[0][0].value)
+    def term(iri) -> bytes:
+        return f"<{iri}>".encode()
 
-    def subjects(cls) -> int:
-        return count(f"SELECT DISTINCT ?s WHERE {{ ?s a <{cls}> }}")
-
-    predicates = {"subOrganizationOf": ORG.subOrganizationOf, "memberOf": ORG.memberOf, "holds": ORG.holds,
-                  "awardReceived": KG.awardReceived, "conferredBy": KG.conferredBy}
+    relations = {"subOrganizationOf": ORG.subOrganizationOf, "memberOf": ORG.memberOf, "holds": ORG.holds,
+                 "awardReceived": KG.awardReceived, "conferredBy": KG.conferredBy}
     return {
-        "documents": subjects(SCHEMA.NewsArticle),
-        "entities": {"Organization": subjects(ORG.Organization), "Person": subjects(SCHEMA.Person),
-                     "Honour": subjects(KG.Honour), "Award": subjects(KG.Award)},
-        "relations": {name: count(f"?s <{p}> ?o") for name, p in predicates.items()},
-        "triples": len(union),
+        "documents": classes[term(SCHEMA.NewsArticle)],
+        "entities": {"Organization": classes[term(ORG.Organization)], "Person": classes[term(SCHEMA.Person)],
+                     "Honour": classes[term(KG.Honour)], "Award": classes[term(KG.Award)]},
+        "relations": {name: predicates[term(iri)] for name, iri in relations.items()},
+        "triples": triples,
     }
 
 

@@ -39,14 +39,15 @@ Example
 >>> b = unit_facts("b", "青禾重工召开大会", "青禾重工")
 >>> documents = lambda: graphs_of_facts([a, b])
 >>> resolver = Resolver.of(documents)
->>> sorted({q.subject.value.rsplit("/", 1)[1] for graph, quads in documents()
-...         for q in resolver.rewrite(graph, quads) if "/org/" in q.subject.value})
-['%E9%9D%92%E7%A6%BE%E9%87%8D%E5%B7%A5%E9%9B%86%E5%9B%A2%E6%9C%89%E9%99%90%E5%85%AC%E5%8F%B8']
+>>> sorted({readable(s[1:-1]) for graph, triples in documents()
+...         for s, p, o in resolver.rewrite(graph, triples) if "/org/" in s})
+['org:青禾重工集团有限公司']
 >>> resolver.records[0].rule
 'declared alias'
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -54,24 +55,31 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
-import pyoxigraph as ox
-
 from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import to_simplified
 from kg.ontology.namespaces import KG, KGD, ORG, RDF, RDFS, SCHEMA, SKOS, honour_iri, org_iri, person_iri, post_iri
 
-DocumentQuads = tuple[ox.NamedNode, list[ox.Quad]]
-DocumentSource = Callable[[], Iterable[DocumentQuads]]
+Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax ("<iri>", '"text"@zh-Hans')
+DocumentTriples = tuple[str, list[Triple]]  # (graph IRI, the triples of that document's graph)
+DocumentSource = Callable[[], Iterable[DocumentTriples]]
 
-HANS, HANT = "zh-hans", "zh-hant"  # as pyoxigraph spells language tags (lower case)
-_TYPE, _LABEL, _ALT = str(RDF.type), str(RDFS.label), str(SKOS.altLabel)
-_SUB, _TRANSITIVE = str(ORG.subOrganizationOf), str(ORG.transitiveSubOrganizationOf)
-_MEMBER, _HOLDS, _POST_IN = str(ORG.memberOf), str(ORG.holds), str(ORG.postIn)
-_SOURCE_UNIT = str(KG.sourceUnit)
-_KINDS = {str(ORG.Organization): "org", str(SCHEMA.Person): "person", str(KG.Honour): "honour",
-          str(ORG.Post): "post"}
+HANS, HANT = "zh-hans", "zh-hant"  # language tags compare in lower case (BCP 47)
+_TAG_CASE = {HANS: "zh-Hans", HANT: "zh-Hant"}  # and are written as the contract spells them
+
+
+def _term(iri) -> str:
+    return f"<{iri}>"
+
+
+_TYPE, _LABEL, _ALT = _term(RDF.type), _term(RDFS.label), _term(SKOS.altLabel)
+_SUB, _TRANSITIVE = _term(ORG.subOrganizationOf), _term(ORG.transitiveSubOrganizationOf)
+SUB_ORGANIZATION = _SUB
+_MEMBER, _HOLDS, _POST_IN = _term(ORG.memberOf), _term(ORG.holds), _term(ORG.postIn)
+_SOURCE_UNIT = _term(KG.sourceUnit)
+_KINDS = {_term(ORG.Organization): "org", _term(SCHEMA.Person): "person", _term(KG.Honour): "honour",
+          _term(ORG.Post): "post"}
 # Units known by their own (legal or official) name wherever they appear.
-GLOBAL_CLASSES = frozenset(str(KG[c]) for c in ("Company", "Group", "GovernmentAgency"))
+GLOBAL_CLASSES = frozenset(_term(KG[c]) for c in ("Company", "Group", "GovernmentAgency"))
 # "X集团" and "X集团有限公司" name one company; the stem must itself be a company or group name.
 LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
 _DOTS = str.maketrans({"•": "·", "‧": "·", "・": "·", "∙": "·"})
@@ -135,12 +143,12 @@ class MergeRecord:
 
 @dataclass
 class DocumentGraph:
-    """One document's named graph, indexed by what resolution needs."""
+    """One document's named graph, indexed by what resolution needs (nodes are bare IRIs)."""
 
-    name: ox.NamedNode
-    quads: list[ox.Quad]
+    name: str
+    triples: list[Triple]
     kinds: dict[str, str] = field(default_factory=dict)  # node -> org/person/honour/post
-    classes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    classes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # node -> class terms
     labels: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))  # node -> lang -> label
     alt_labels: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # Simplified aliases
     parents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -150,34 +158,35 @@ class DocumentGraph:
     publisher: str | None = None
 
     @classmethod
-    def of(cls, name: ox.NamedNode, quads: list[ox.Quad]) -> "DocumentGraph":
-        doc = cls(name, quads)
-        for q in quads:
-            s, p, o = q.subject.value, q.predicate.value, q.object
+    def of(cls, name: str, triples: list[Triple]) -> "DocumentGraph":
+        doc = cls(name, triples)
+        for s, p, o in triples:
+            s = s[1:-1]
             if p == _TYPE:
-                if o.value in _KINDS:
-                    doc.kinds[s] = _KINDS[o.value]
-                doc.classes[s].add(o.value)
-            elif p == _LABEL and isinstance(o, ox.Literal) and o.language:
-                doc.labels[s].setdefault(o.language, o.value.strip())
-            elif p == _ALT and isinstance(o, ox.Literal) and o.language != HANT:
-                doc.alt_labels[s].add(o.value.strip())
-            elif p == _SUB and o.value != s:
-                doc.parents[s].add(o.value)
+                if o in _KINDS:
+                    doc.kinds[s] = _KINDS[o]
+                doc.classes[s].add(o)
+            elif p == _LABEL or p == _ALT:
+                value, language = literal_value(o)
+                if language and p == _LABEL:
+                    doc.labels[s].setdefault(language, value.strip())
+                elif language and language != HANT:
+                    doc.alt_labels[s].add(value.strip())
+            elif p == _SUB and o[1:-1] != s:
+                doc.parents[s].add(o[1:-1])
             elif p == _MEMBER:
-                doc.member_of[s].add(o.value)
+                doc.member_of[s].add(o[1:-1])
             elif p == _HOLDS:
-                doc.holds[s].add(o.value)
+                doc.holds[s].add(o[1:-1])
             elif p == _POST_IN:
-                doc.post_unit[s] = o.value
+                doc.post_unit[s] = o[1:-1]
             elif p == _SOURCE_UNIT:
-                doc.publisher = o.value
+                doc.publisher = o[1:-1]
         return doc
 
     @property
     def doc_id(self) -> str:
-        iri = self.name.value
-        return unquote(iri[len(_PREFIX["doc"]):]) if iri.startswith(_PREFIX["doc"]) else iri
+        return unquote(self.name[len(_PREFIX["doc"]):]) if self.name.startswith(_PREFIX["doc"]) else self.name
 
     def nodes(self, kind: str) -> list[str]:
         return sorted(n for n, k in self.kinds.items() if k == kind)
@@ -456,9 +465,9 @@ class Resolver:
         self.records.append(MergeRecord(kind, rule, members, into, evidence))
 
     # ------------------------------------------------------------------ pass C: rewrite
-    def rewrite(self, name: ox.NamedNode, quads: list[ox.Quad]) -> list[ox.Quad]:
-        """The quads of one document's graph with every entity on its shared node, sorted."""
-        doc = DocumentGraph.of(name, quads)
+    def rewrite(self, name: str, triples: list[Triple]) -> list[Triple]:
+        """The triples of one document's graph with every entity on its shared node, sorted."""
+        doc = DocumentGraph.of(name, triples)
         node_map, preferred = self._targets(doc)
         post_labels = {}
         for post, unit in doc.post_unit.items():
@@ -466,42 +475,39 @@ class Resolver:
             unit_node = node_map.get(unit, unit)
             node_map[post] = str(post_iri(title, unquote(unit_node.rsplit("/", 1)[-1])))
             post_labels[node_map[post]] = preferred.get(unit_node, (doc.name_of(unit), None))[0] + title
-
-        out: dict[tuple[str, str, str], ox.Quad] = {}
-
-        def add(s: str, p: str, o) -> None:
-            out.setdefault((s, p, str(o)), ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, name))
-
+        terms = {_term(old): _term(new) for old, new in node_map.items()}
+        out: set[Triple] = set()
         hant_used = set()
-        for q in quads:
-            s, p, o = node_map.get(q.subject.value, q.subject.value), q.predicate.value, q.object
+        for s, p, o in triples:
+            s = terms.get(s, s)
+            node = s[1:-1]
             if p == _TRANSITIVE:
                 continue  # recomputed below over the merged nodes
-            if p == _LABEL and s in post_labels:
-                add(s, p, ox.Literal(post_labels[s], language=HANS))
-            elif p in (_LABEL, _ALT) and s in preferred and isinstance(o, ox.Literal):
+            if p == _LABEL and node in post_labels:
+                out.add((s, p, make_literal(post_labels[node], HANS)))
+            elif (p == _LABEL or p == _ALT) and node in preferred and o.startswith('"'):
                 # One rdfs:label per language on a merged node; every other name is an alias.
-                best = dict(zip((HANS, HANT), preferred[s]))
-                if p == _LABEL and o.language == HANT:
-                    hant_used.add(s)
-                    best.setdefault(HANT, None)
+                value, language = literal_value(o)
+                value = value.strip()
+                best = dict(zip((HANS, HANT), preferred[node]))
+                if p == _LABEL and language == HANT:
+                    hant_used.add(node)
                     if best[HANT] is None:
-                        preferred[s] = (preferred[s][0], o.value)
+                        preferred[node] = (preferred[node][0], value)
                         continue
-                if o.value.strip() != best.get(o.language):
-                    add(s, _ALT, ox.Literal(o.value.strip(), language=o.language))
+                if value != best.get(language):
+                    out.add((s, _ALT, make_literal(value, language)))
             else:
-                if isinstance(o, ox.NamedNode) and o.value in node_map:
-                    o = ox.NamedNode(node_map[o.value])
-                if not (p == _SUB and o.value == s):
-                    add(s, p, o)
+                o = terms.get(o, o)
+                if not (p == _SUB and o == s):
+                    out.add((s, p, o))
         for node in {node_map[n] for n in doc.labels if n in node_map and doc.kinds.get(n) != "post"}:
             hans, hant = preferred[node]
-            add(node, _LABEL, ox.Literal(hans, language=HANS))
+            out.add((_term(node), _LABEL, make_literal(hans, HANS)))
             if hant and node in hant_used:
-                add(node, _LABEL, ox.Literal(hant, language=HANT))
-        self._add_transitive(add, [q for q in out.values() if q.predicate.value == _SUB])
-        return sorted(out.values(), key=lambda q: (q.subject.value, q.predicate.value, str(q.object)))
+                out.add((_term(node), _LABEL, make_literal(hant, HANT)))
+        out |= transitive_links({(s, o) for s, p, o in out if p == _SUB})
+        return sorted(out)
 
     def _targets(self, doc: DocumentGraph) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
         """Raw entity IRI -> shared IRI, and shared IRI -> preferred (Simplified, Traditional) label."""
@@ -519,66 +525,91 @@ class Resolver:
             preferred[node_map[node]] = (fold(doc.name_of(node)), None)
         return node_map, preferred
 
-    @staticmethod
-    def _add_transitive(add, links: list[ox.Quad]) -> None:
-        above = defaultdict(set)
-        for q in links:
-            above[q.subject.value].add(q.object.value)
-        for child in above:
-            stack, seen = list(above[child]), set()
-            while stack:
-                parent = stack.pop()
-                if parent in seen or parent == child:
-                    continue
-                seen.add(parent)
-                add(child, _TRANSITIVE, ox.NamedNode(parent))
-                stack.extend(above.get(parent, ()))
-
-
 def _most_common(counts: Counter) -> str | None:
     """The most frequent key, ties to the smallest; None when empty."""
     return min(counts, key=lambda k: (-counts[k], k)) if counts else None
 
 
-# ---------------------------------------------------------------------- sources
+def transitive_links(links: Iterable[tuple[str, str]]) -> set[Triple]:
+    """``org:transitiveSubOrganizationOf`` triples for every ancestor along ``links`` (child, parent)."""
+    above = defaultdict(set)
+    for child, parent in links:
+        above[child].add(parent)
+    out = set()
+    for child in above:
+        stack, seen = list(above[child]), set()
+        while stack:
+            parent = stack.pop()
+            if parent in seen or parent == child:
+                continue
+            seen.add(parent)
+            out.add((child, _TRANSITIVE, parent))
+            stack.extend(above.get(parent, ()))
+    return out
 
 
-def graphs_of_facts(facts: Iterable) -> Iterator[DocumentQuads]:
-    """Each document's graph as pyoxigraph quads (from :class:`~kg.extract.facts.DocumentFacts`)."""
+# ---------------------------------------------------------------------- N-Quads lines
+
+_ESCAPE = re.compile(r'\\(["\\nrtbf]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})')
+_UNESCAPED = {'"': '"', "\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
+
+
+def literal_value(term: str) -> tuple[str, str | None]:
+    """(text, lower-case language tag or None) of an N-Triples literal term.
+
+    >>> literal_value('"青禾\\"重工\\""@zh-Hans')
+    ('青禾"重工"', 'zh-hans')
+    """
+    end = term.rfind('"')
+    suffix = term[end + 1:]
+    text = _ESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), term[1:end])
+    return text, suffix[1:].lower() if suffix.startswith("@") else None
+
+
+def make_literal(text: str, language: str | None) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"' + (f"@{_TAG_CASE.get(language, language)}" if language else "")
+
+
+def parse_quad(line: str) -> tuple[str, str, str, str]:
+    """(subject, predicate, object, graph) of one N-Quads line whose last term is a graph IRI.
+
+    Language tags ``zh-hans``/``zh-hant`` come back spelt ``zh-Hans``/``zh-Hant``.
+
+    >>> parse_quad('<a:s> <a:p> "x y"@zh-hans <a:g> .')
+    ('<a:s>', '<a:p>', '"x y"@zh-Hans', '<a:g>')
+    """
+    body = line.rstrip()
+    cut = body.rfind(" <")
+    if not body.endswith(".") or cut < 0:
+        raise ValueError(f"not an N-Quads line with a named graph: {line[:120]!r}")
+    graph_end = body.rfind(">")
+    subject, predicate, rest = body[:cut].split(" ", 2)
+    if rest.endswith(("@zh-hans", "@zh-hant")):
+        rest = rest[:-4] + rest[-4:].replace("han", "Han")
+    return subject, predicate, rest, body[cut + 1: graph_end + 1]
+
+
+def read_nquads(lines: Iterable[str]) -> Iterator[DocumentTriples]:
+    """Each run of consecutive lines in the same named graph, as (graph IRI, triples)."""
+    current, run = None, []
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        s, p, o, g = parse_quad(line)
+        if g != current:
+            if run:
+                yield current[1:-1], run
+            current, run = g, []
+        run.append((s, p, o))
+    if run:
+        yield current[1:-1], run
+
+
+def graphs_of_facts(facts: Iterable) -> Iterator[DocumentTriples]:
+    """Each document's graph as triples (from :class:`~kg.extract.facts.DocumentFacts`)."""
     from kg.ontology import build_dataset
 
     for document_facts in facts:
         data = build_dataset([document_facts]).serialize(format="nquads", encoding="utf-8")
-        yield from group_by_graph(ox.parse(data, format=ox.RdfFormat.N_QUADS))
-
-
-def group_by_graph(quads: Iterable[ox.Quad]) -> Iterator[DocumentQuads]:
-    """Consecutive runs of quads in the same named graph (default-graph quads are skipped)."""
-    current, run = None, []
-    for quad in quads:
-        if not isinstance(quad.graph_name, ox.NamedNode):
-            continue
-        if quad.graph_name != current:
-            if run:
-                yield current, run
-            current, run = quad.graph_name, []
-        run.append(quad)
-    if run:
-        yield current, run
-
-
-def merge_store(store: ox.Store) -> list[MergeRecord]:
-    """Resolve entities across the named graphs of ``store``, rewriting each graph in place."""
-
-    def documents():
-        for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-            yield graph, list(store.quads_for_pattern(None, None, None, graph))
-
-    resolver = Resolver.of(documents)
-    for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-        quads = list(store.quads_for_pattern(None, None, None, graph))
-        rewritten = resolver.rewrite(graph, quads)
-        if rewritten != sorted(quads, key=lambda q: (q.subject.value, q.predicate.value, str(q.object))):
-            store.clear_graph(graph)
-            store.extend(rewritten)
-    return resolver.records
+        yield from read_nquads(data.decode("utf-8").splitlines())

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,10 +23,11 @@ from kg.cli import app
 from kg.extract.facts import Document, DocumentFacts, Entity, Mention, Relation
 from kg.extract.pipeline import extract
 from kg.extract.reader import make_document
-from kg.merge import Resolver, fold, graphs_of_facts, is_generic, readable
+from kg.merge import Resolver, fold, graphs_of_facts, is_generic, literal_value, readable
 from kg.ontology.namespaces import doc_iri, org_iri
 
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 ORG = "<http://www.w3.org/ns/org#Organization>"
 PERSON = "<https://schema.org/Person>"
 
@@ -81,30 +83,25 @@ def corpus(tmp_path_factory) -> Path:
 def test_one_unit_across_scripts_short_forms_and_nested_names_namesakes_apart():
     graphs = list(graphs_of_facts(extract(make_document(k, t)) for k, t in CROSS_DOCUMENT.items()))
     resolver = Resolver.of(lambda: graphs)
-    store = ox.Store()
-    store.extend(q for graph, quads in graphs for q in resolver.rewrite(graph, quads))
-    labels = {}
-    for row in store.query(f"SELECT ?n ?l WHERE {{ ?n {LABEL} ?l }}", use_default_graph_as_union=True):
-        labels.setdefault(readable(row[0].value), set()).add(row[1].value)
+    labels, per_language = {}, Counter()
+    for graph, triples in graphs:
+        for s, p, o in resolver.rewrite(graph, triples):
+            if p == LABEL:
+                text, language = literal_value(o)
+                labels.setdefault(readable(s[1:-1]), set()).add(text)
+                per_language[(graph, s, language)] += 1
     # The union named "青禾重工工会" (short form + 工会) in b is the group's union in a Traditional c.
     assert labels["org:青禾重工集团有限公司工会"] == {"青禾重工集团有限公司工会", "青禾重工集團有限公司工會"}
     assert "org:青禾重工工会" not in labels
     # The branch is one node in a (Simplified) and c (Traditional), keyed by the group.
     assert labels["org:青禾重工集团有限公司铸造分公司"] == {"铸造分公司", "鑄造分公司"}
     # Same name and same unit in a and c: one person, with both scripts' labels.
-    people = {k for k in labels if k.startswith("person:") and k.endswith("郦志远")}
     assert labels["person:青禾重工集团有限公司铸造分公司/郦志远"] == {"郦志远", "郦志遠"}
     # The namesake in another company stays apart.
-    assert "person:远山电力有限公司检修分公司/郦志远" in people
+    assert "person:远山电力有限公司检修分公司/郦志远" in labels
     assert any(r.rule == "namesakes in different units: kept apart" for r in resolver.records)
     # One rdfs:label per language on every node of every document graph.
-    for graph, quads in graphs:
-        counts = {}
-        for q in resolver.rewrite(graph, quads):
-            if q.predicate.value.endswith("#label"):
-                key = (q.subject.value, q.object.language)
-                counts[key] = counts.get(key, 0) + 1
-        assert max(counts.values()) == 1
+    assert max(per_language.values()) == 1
 
 
 def _unit_facts(doc_id: str, units: dict[str, set[str]], parents: dict[str, str] | None = None) -> DocumentFacts:
@@ -128,11 +125,10 @@ def _resolved(*facts: DocumentFacts) -> tuple[dict[str, set[str]], Resolver]:
     graphs = list(graphs_of_facts(facts))
     resolver = Resolver.of(lambda: graphs)
     nodes: dict[str, set[str]] = {}
-    for graph, quads in graphs:
-        doc_id = graph.value.rsplit("/", 1)[1]
-        for q in resolver.rewrite(graph, quads):
-            if q.predicate.value.endswith("#type") and q.object.value.endswith("org#Organization"):
-                nodes.setdefault(readable(q.subject.value), set()).add(doc_id)
+    for graph, triples in graphs:
+        for s, p, o in resolver.rewrite(graph, triples):
+            if p == TYPE and o == ORG:
+                nodes.setdefault(readable(s[1:-1]), set()).add(graph.rsplit("/", 1)[1])
     return nodes, resolver
 
 
