@@ -31,6 +31,8 @@ _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|
 _BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
 _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
 _LISTED_AFTER = re.compile(r"的(?:单位|集体|个人|同志|人员)?(?:分别)?(?:有|是|为)[:：]")
+_COMMENDED = re.compile(r"对([^，。；对]{4,60}?)(?:进行了|进行|予以|给予)(?:通报)?表彰")
+_TRAILING_SPAN = re.compile(r"(连续|已经|已|先后|再次|第)?([一二三四五六七八九十两]+|\d+)(年|次|届)(来)?")
 _TRAILING_COUNT = re.compile(r"等?(\d+|[一二三四五六七八九十两]+)(名|位|个)(同志|职工|员工|党员|干部|单位|集体|个人)?")
 # Nouns for people that stand between a unit and a name (某公司员工张某, 某厂选手李某).
 _ROLE_NOUNS = ("员工", "职工", "选手", "同志", "党员", "干部", "代表", "青年", "工人", "同学", "学生", "队员", "团员")
@@ -154,6 +156,7 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
     quotes = find_quotes(s)
     awards: list[AwardMention] = []
     for lo, hi in view.sentences:
+        awards.extend(_commended(view, units, lo, hi, doc_date))
         clause_lo, i = lo, lo
         while i < hi:
             if any(a <= i < b for a, b in quotes):
@@ -325,6 +328,20 @@ def _clause_end(s: str, pos: int, hi: int) -> int:
     return hi
 
 
+def _commended(view, units, lo, hi, doc_date) -> list[AwardMention]:
+    """对15个先进单位、60名先进个人进行了表彰: counted honours inside 对…表彰."""
+    s = view.text
+    awards = []
+    for m in _COMMENDED.finditer(s, lo, hi):
+        bodies = _body_before(s, units, lo, m.start()) or [None]
+        date = find_date(s[:hi], lo, m.start(), doc_date)
+        for count in _COUNT.finditer(s, m.start(1), m.end(1)):
+            for h in _bare_counted(s, count.end(), m.end(1)):
+                awards.extend(AwardMention(h, [], body, date, _number(count.group(1)), count.group(2), (m.start(), m.end()))
+                              for body in bodies)
+    return awards
+
+
 def _bare_counted(s: str, pos: int, hi: int) -> list[HonourMention]:
     if pos < hi and s[pos] in OPEN_QUOTES:
         return _honours_after(s, pos, hi, strong=True)
@@ -407,9 +424,11 @@ def _items(s: str, lo: int, hi: int, doc_date):
             trimmed = True
             while trimmed:
                 trimmed = False
-                count = _TRAILING_COUNT.search(s, a, b)
-                if count and count.end() == b and count.start() > a:
-                    b = count.start()  # 王某、孙某3名同志
+                for tail in (_TRAILING_COUNT, _TRAILING_SPAN):
+                    found = tail.search(s, a, b)
+                    if found and found.end() == b and found.start() > a:
+                        b = found.start()  # 王某、孙某3名同志; 某集团连续三年
+                        trimmed = True
                 for w in _TRAILING_WORDS + ("等",):
                     if b - len(w) > a and s.endswith(w, a, b):
                         b -= len(w)

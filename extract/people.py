@@ -195,6 +195,16 @@ def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMentio
             j += 1
         group = titles[i : j + 1]
         last, first = group[-1], group[0]
+        opening = _parenthesised(s, first.start, last.end)
+        if opening is not None:
+            # 王某（某公司党委书记）: the post in brackets after the name
+            span = name_before(view, opening)
+            if span:
+                unit = next((u for u in units if u.end == first.start and u.start >= opening), None)
+                people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]], first.title, first.start,
+                                                        tuple(t.title for t in group), unit))
+            i = j + 1
+            continue
         span = name_after(view, last.end) if last.end < len(s) else None
         if span and span[0] not in unit_ends:
             people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]], first.title, first.start,
@@ -212,6 +222,16 @@ def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMentio
             people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]]))
         pos = s.find("同志", pos + 2)
     return sorted(people.values(), key=lambda p: p.start)
+
+
+def _parenthesised(s: str, start: int, end: int) -> int | None:
+    """Where the bracket opens when ``s[start:end]`` closes a bracketed post (（某公司书记）)."""
+    if s[end : end + 1] not in ("）", ")"):
+        return None
+    opening = max(s.rfind("（", max(0, start - 25), start), s.rfind("(", max(0, start - 25), start))
+    if opening == -1 or any(c in s[opening + 1 : start] for c in "，,。；;)）"):
+        return None
+    return opening
 
 
 def extend_lists(view, people: list[PersonMention]) -> list[PersonMention]:

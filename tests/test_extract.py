@@ -221,3 +221,20 @@ def test_counted_tail_and_continued_subject():
     facts = extract(make_document("d", "经集团党委研究，授予王芳、赵磊、孙伟3名同志“优秀共产党员”称号。"))
     assert sorted(r["s"] for r in facts.gold_relations() if r["p"] == "awardReceived") == [
         "Person:孙伟", "Person:王芳", "Person:赵磊"]
+
+
+def test_bracketed_post_after_a_name():
+    facts = extract(make_document("d", "王晓东（北方电力公司党委书记）出席会议。"))
+    assert [(r.s, r.post, r.o) for r in facts.relations if r.p == "holdsPost"] == [
+        ("Person:王晓东", "党委书记", "Organization:北方电力公司")]
+
+
+def test_commendation_with_counts_inside_dui():
+    facts = extract(make_document("d", "集团党委对15个先进单位、60名先进个人进行了表彰。"))
+    assert sorted((a.honour, a.count, a.conferred_by) for a in facts.awards) == [
+        ("Honour:先进个人", 60, "Organization:集团党委"), ("Honour:先进单位", 15, "Organization:集团党委")]
+
+
+def test_time_spans_between_recipient_and_cue():
+    facts = extract(make_document("d", "东港集团连续三年被评为全国文明单位。"))
+    assert [(r["s"], r["o"]) for r in facts.gold_relations()] == [("Organization:东港集团", "Honour:全国文明单位")]
