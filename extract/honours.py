@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kg.extract.dates import dates_in, find_date
 from kg.extract.lexicon import load_lexicon
@@ -148,52 +149,50 @@ def _ends_with_honour_head(name: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _cue_pattern():
+    """Every place an award may be stated: a cue word (longest first), 被, or a clause end."""
+    cues = sorted((c for c, r in load_lexicon().cues.items() if r != "title"), key=len, reverse=True)
+    return re.compile("(?=(" + "|".join(map(re.escape, cues)) + "|被|[；;]))")
+
+
 def find_awards(view, units, people: list[PersonMention], doc_date: str | None) -> list[AwardMention]:
     """Awards in every sentence, from receive and confer cues."""
     lex = load_lexicon()
     s = view.text
-    cues = sorted(((c, r) for c, r in lex.cues.items() if r != "title"), key=lambda x: -len(x[0]))
-    quotes = find_quotes(s)
+    quoted = bytearray(len(s))
+    for a, b in find_quotes(s):
+        quoted[a:b] = b"\x01" * (b - a)
     awards: list[AwardMention] = []
     for lo, hi in view.sentences:
         awards.extend(_commended(view, units, lo, hi, doc_date))
-        clause_lo, i = lo, lo
-        while i < hi:
-            if any(a <= i < b for a, b in quotes):
-                i += 1
+        clause_lo = i = lo
+        for m in _cue_pattern().finditer(s, lo, hi):
+            at, cue = m.start(), m.group(1)
+            if at < i or quoted[at]:
                 continue
-            if s[i] == "被":
-                found = _passive(view, units, people, lo, hi, clause_lo, i, doc_date)
-                if found:
-                    awards.extend(found)
-                    clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
-                    continue
-            for cue, role in cues:
-                if not s.startswith(cue, i):
-                    continue
-                if len(cue) == 1 and s[i + 1 : i + 2] not in OPEN_QUOTES:
-                    continue
-                if role == "receive":
-                    found = _receive(view, units, people, lo, hi, clause_lo, i, cue, doc_date)
-                    joined = s[clause_lo:i].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "也")
-                    if not found and joined and awards and awards[-1].span[0] >= lo:
-                        # …荣获一等奖，并被授予“X”称号: the same recipients
-                        found = _receive(view, units, people, lo, hi, clause_lo, i, cue, doc_date,
-                                         recipients=awards[-1].recipients)
-                else:
-                    # …命名A为“X”，并表彰了12名“Y”: the body named before goes on conferring
-                    joined = s[clause_lo:i].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "")
-                    inherited = [a.body for a in awards if a.body is not None and a.span[0] >= lo] if joined else []
-                    found = _confer(view, units, people, lo, hi, clause_lo, i, cue, doc_date, inherited[-1:])
-                if found:
-                    awards.extend(found)
-                    clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
-                    break
+            if cue in "；;":
+                clause_lo = at + 1
+                continue
+            if cue == "被":
+                found = _passive(view, units, people, lo, hi, clause_lo, at, doc_date)
+            elif len(cue) == 1 and s[at + 1 : at + 2] not in OPEN_QUOTES:
+                continue
+            elif lex.cues[cue] == "receive":
+                found = _receive(view, units, people, lo, hi, clause_lo, at, cue, doc_date)
+                joined = s[clause_lo:at].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "也")
+                if not found and joined and awards and awards[-1].span[0] >= lo:
+                    # …荣获一等奖，并被授予“X”称号: the same recipients
+                    found = _receive(view, units, people, lo, hi, clause_lo, at, cue, doc_date,
+                                     recipients=awards[-1].recipients)
             else:
-                if s[i] in "；;":
-                    clause_lo = i + 1
-                i += 1
-                continue
+                # …命名A为“X”，并表彰了12名“Y”: the body named before goes on conferring
+                joined = s[clause_lo:at].strip("，, ") in ("并", "同时", "还", "并且", "同时还", "")
+                inherited = [a.body for a in awards if a.body is not None and a.span[0] >= lo] if joined else []
+                found = _confer(view, units, people, lo, hi, clause_lo, at, cue, doc_date, inherited[-1:])
+            if found:
+                awards.extend(found)
+                clause_lo = i = _after_honour(s, max(a.honour.end for a in found), hi)
     return awards
 
 

@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 
@@ -43,25 +43,51 @@ class Lexicon:
 
     def unit_suffix(self, name: str):
         """The longest unit suffix ``name`` ends with, as (suffix, class, attach), or None."""
-        for row in self.suffixes:
-            if name.endswith(row[0]):
-                return row
-        return None
+        return _longest(self._suffixes, name, at_end=True)
+
+    def starts_with_suffix(self, text: str) -> bool:
+        return _longest(self._suffixes, text, at_end=False) is not None
 
     def title_at_end(self, text: str) -> str | None:
-        for t in self.titles:
-            if text.endswith(t):
-                return t
-        return None
+        return _longest(self._titles, text, at_end=True)
 
     def title_at_start(self, text: str) -> str | None:
-        for t in self.titles:
-            if text.startswith(t):
-                return t
-        return None
+        return _longest(self._titles, text, at_end=False)
+
+    def cue_ending_at(self, text: str, end: int) -> str | None:
+        """The longest cue word that ends at ``text[end]`` (exclusive), if any."""
+        return _longest(self._cues, text[max(0, end - self._cues[0]) : end], at_end=True)
+
+    # Lookup tables: (longest length, {word: value}) so a lookup tries a few slices, not every word.
+    @cached_property
+    def _suffixes(self):
+        return _table({row[0]: row for row in self.suffixes})
+
+    @cached_property
+    def _titles(self):
+        return _table({t: t for t in self.titles})
+
+    @cached_property
+    def _cues(self):
+        return _table({c: c for c in self.cues})
 
     def cues_of(self, role: str) -> tuple[str, ...]:
         return tuple(sorted((c for c, r in self.cues.items() if r == role), key=len, reverse=True))
+
+
+def _table(words: dict) -> tuple[int, dict, tuple[int, ...]]:
+    lengths = tuple(sorted({len(w) for w in words}, reverse=True))
+    return (lengths[0] if lengths else 0, words, lengths)
+
+
+def _longest(table, text: str, at_end: bool):
+    _, words, lengths = table
+    for n in lengths:
+        if n <= len(text):
+            found = words.get(text[-n:] if at_end else text[:n])
+            if found is not None:
+                return found
+    return None
 
 
 def _by_length(items) -> tuple:

@@ -33,6 +33,7 @@ _NUMERAL = set("一二三四五六七八九十百0123456789〇零两甲乙丙丁
 _COUNT = re.compile(r"[0-9一二三四五六七八九十百千两]+[个名家位人项支批]$")
 _DATE = re.compile(r"([0-9]+|[一二三四五六七八九十〇]+)[年月日号]$")
 MAX_NAME = 30
+_LONGEST_NOT_UNIT = 6  # characters; longer entries of not_units.txt are not checked
 # XX公司(以下简称“XX”): a short form declared for the unit just named.
 DECLARED_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
 # Legal-form endings stripped to get a company's bare name (宏达钢铁 of 宏达钢铁股份有限公司).
@@ -99,8 +100,9 @@ def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str, cls: str
     s = view.text
     start = e - len(suffix)
     # a common word ends here (干部, 全部, 社区, 队伍…)
-    for w in lex.not_units:
-        if len(w) > len(suffix) and s.endswith(w, 0, e) and not _is_unit_word(w):
+    for n in range(len(suffix) + 1, _LONGEST_NOT_UNIT + 1):
+        w = s[max(0, e - n) : e]
+        if len(w) == n and w in lex.not_units and not _is_unit_word(w):
             return False
     # a title or a longer word runs through the suffix's end (厂长, 局长, 党组织, 部门)
     for p in range(start, e):
@@ -133,7 +135,7 @@ def _is_unit_word(w: str) -> bool:
 
 
 def _starts_suffix(text: str) -> bool:
-    return any(text.startswith(sfx) for sfx, _, _ in load_lexicon().suffixes)
+    return load_lexicon().starts_with_suffix(text)
 
 
 def _left_edge(view: TextView, pos: int, floor: int) -> int:
@@ -162,7 +164,7 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
             continue
         if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs):
             break
-        if b <= pos and any(s.endswith(c, 0, b) for c in lex.cues):
+        if b <= pos and lex.cue_ending_at(s, b):
             break
         if b <= pos and (_COUNT.search(s[max(floor, a - 4) : b]) or _DATE.search(s[max(floor, a - 6) : b])):
             break
@@ -189,7 +191,7 @@ def _at_boundary(view: TextView, a: int, floor: int) -> bool:
         return True
     s = view.text
     lex = load_lexicon()
-    return s[a - 1] in PUNCT or any(s.endswith(c, 0, a) for c in lex.cues)
+    return s[a - 1] in PUNCT or lex.cue_ending_at(s, a) is not None
 
 
 def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None) -> list[UnitMention]:

@@ -84,7 +84,7 @@ def _title_modifier_start(view, i: int, title: str) -> int:
 
 
 def _ends_unit(s: str, i: int) -> bool:
-    return any(s.endswith(sfx, 0, i) for sfx, _, _ in load_lexicon().suffixes)
+    return load_lexicon().unit_suffix(s[max(0, i - 6) : i]) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -106,7 +106,7 @@ def plausible_name(name: str, strict: bool = True) -> bool:
         return False
     if lex.title_at_start(name[1:]) or any(c in lex.cues for c in (name[1:], name[-2:])):
         return False
-    if any(name.endswith(sfx) for sfx, _, _ in lex.suffixes):
+    if lex.unit_suffix(name):
         return False
     if _common_word(name) and (strict or len(name) > 2):
         return False  # the whole string is a dictionary word that is not a name

@@ -22,6 +22,7 @@ maps its offsets back to the original, and ``doc._.document`` holds the metadata
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 import spacy
@@ -128,9 +129,12 @@ def spans_component(doc: Doc) -> Doc:
 
 
 def _split_tokens_at(doc: Doc, cuts: set[int]) -> None:
+    ordered = sorted(cuts)
     with doc.retokenize() as retokenizer:
         for tok in doc:
-            inner = sorted(c - tok.idx for c in cuts if tok.idx < c < tok.idx + len(tok.text))
+            lo = bisect_right(ordered, tok.idx)
+            hi = bisect_left(ordered, tok.idx + len(tok.text))
+            inner = [c - tok.idx for c in ordered[lo:hi]]
             if inner:
                 bounds = [0] + inner + [len(tok.text)]
                 orths = [tok.text[a:b] for a, b in zip(bounds, bounds[1:])]

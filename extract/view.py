@@ -15,6 +15,7 @@ rare names and unit suffixes unpredictably (局局长, 公司党委).
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 SENTENCE_END = "。！？!?\n"
@@ -51,10 +52,9 @@ class TextView:
         return self.token_start[i], self.token_end[i], self.token_tag[i]
 
     def sentence_of(self, i: int) -> int:
-        for k, (a, b) in enumerate(self.sentences):
-            if a <= i < b:
-                return k
-        return len(self.sentences) - 1
+        """Index of the sentence holding character ``i`` (the last one past the end)."""
+        k = bisect_right([a for a, _ in self.sentences], i) - 1
+        return min(max(k, 0), len(self.sentences) - 1) if self.sentences else 0
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
