@@ -28,6 +28,7 @@ from kg.extract.people import PersonMention, name_before, plausible_name
 from kg.extract.view import CLOSE_QUOTES, OPEN_QUOTES, is_cjk
 
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
+_QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\\n]{{0,60}}{re.escape(c)}" for o, c in _QUOTE_PAIRS.items()))
 _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
 _BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
 _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
@@ -72,18 +73,8 @@ class AwardMention:
 
 
 def find_quotes(text: str) -> list[tuple[int, int]]:
-    """Spans of quoted text (contents only) for “…”, 「…」, 『…』, "…"."""
-    spans, i = [], 0
-    while i < len(text):
-        close = _QUOTE_PAIRS.get(text[i])
-        if close:
-            j = text.find(close, i + 1)
-            if j != -1 and j - i - 1 <= 60 and "\n" not in text[i:j]:
-                spans.append((i + 1, j))
-                i = j + 1
-                continue
-        i += 1
-    return spans
+    """Spans of quoted text (contents only) for “…”, 「…」, 『…』, "…" (one line, ≤ 60 characters)."""
+    return [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text)]
 
 
 def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMention]:

@@ -69,26 +69,19 @@ class UnitMention:
 @lru_cache(maxsize=1)
 def _suffix_pattern():
     lex = load_lexicon()
-    return re.compile("|".join(re.escape(s) for s, _, _ in lex.suffixes))
+    return re.compile("(?=(" + "|".join(re.escape(s) for s, _, _ in lex.suffixes) + "))")
 
 
 def _suffix_ends(view: TextView, lo: int, hi: int):
     """Yield (end, suffix, class, attach) for each valid unit suffix ending in [lo, hi)."""
     lex = load_lexicon()
-    s = view.text
     ends: dict[int, tuple] = {}
-    pat = _suffix_pattern()
-    for i in range(lo, hi):
-        m = pat.match(s, i)
-        while m:
-            row = lex.unit_suffix(s[i : m.end()])
-            if row and len(row[0]) == m.end() - i:
-                e = m.end()
-                if e <= hi and (e not in ends or len(ends[e][0]) < len(row[0])):
-                    ends[e] = row
-            # overlapping shorter alternatives starting here (厂 vs 厂长) are covered by
-            # the scan starting at every position
-            break
+    # one pass in C over every start position; the lookahead lets matches overlap (厂 in 厂长)
+    for m in _suffix_pattern().finditer(view.text, lo, hi):
+        row = lex.unit_suffix(m.group(1))
+        e = m.start() + len(m.group(1))
+        if row and e <= hi and (e not in ends or len(ends[e][0]) < len(row[0])):
+            ends[e] = row
     for e in sorted(ends):
         suffix, cls, attach = ends[e]
         if _valid_suffix_end(view, e, suffix, attach, cls):
@@ -201,11 +194,12 @@ def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None
     open a chain as its top level (宏达钢铁炼铁厂 = 宏达钢铁 › 炼铁厂); when None they are
     taken from a first pass over the text.
     """
-    if prefixes is None:
-        prefixes = company_prefixes(view.text, find_units(view, quotes, prefixes=()))
     units: list[UnitMention] = []
     for lo, hi in view.sentences:
-        units.extend(_units_in(view, lo, hi, quotes, prefixes))
+        units.extend(_units_in(view, lo, hi, quotes))
+    if prefixes is None:
+        prefixes = company_prefixes(view.text, units)
+    units = [_split_prefix(u, prefixes) for u in units]
     return sorted(units + _state_organs(view.text, units), key=lambda u: u.start)
 
 
@@ -243,7 +237,7 @@ def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
     return tuple(sorted((f for f in found if len(f) >= 2), key=len, reverse=True))
 
 
-def _units_in(view: TextView, lo: int, hi: int, quotes, prefixes=()) -> list[UnitMention]:
+def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
     lex = load_lexicon()
     s = view.text
     found: list[UnitMention] = []
@@ -264,7 +258,7 @@ def _units_in(view: TextView, lo: int, hi: int, quotes, prefixes=()) -> list[Uni
         unit = _make_unit(s, start, levels, classes, suffix, attach)
         if unit:
             found.append(unit)
-    checked = [_split_prefix(u, prefixes) for u in (_check(u, lex) for u in found) if u]
+    checked = [u for u in (_check(u, lex) for u in found) if u]
     # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
     return [u for u in checked if not any(b == u.end and a <= u.start for a, b in quotes)]
 

@@ -52,21 +52,23 @@ class PersonMention:
     unit: object | None = None  # the unit named right before the person or the title
 
 
+@lru_cache(maxsize=1)
+def _title_pattern():
+    return re.compile("|".join(map(re.escape, load_lexicon().titles)))  # longest first
+
+
 def find_titles(view) -> list[TitleMention]:
     """Post titles, longest match, left to right, not inside a longer word (董事会, 主席台)."""
-    lex = load_lexicon()
     s = view.text
-    out, i = [], 0
-    while i < len(s):
-        t = lex.title_at_start(s[i : i + 8])
-        if t and not any(s.startswith(w, i + len(t)) for w in NOT_TITLE_AFTER):
-            start = _title_modifier_start(view, i, t)
-            if out and start < out[-1].end:
-                start = i
-            out.append(TitleMention(start, i + len(t), s[start : i + len(t)]))
-            i += len(t)
-        else:
-            i += 1
+    out = []
+    for m in _title_pattern().finditer(s):
+        i, t = m.start(), m.group(0)
+        if any(s.startswith(w, m.end()) for w in NOT_TITLE_AFTER):
+            continue
+        start = _title_modifier_start(view, i, t)
+        if out and start < out[-1].end:
+            start = i
+        out.append(TitleMention(start, m.end(), s[start : m.end()]))
     return out
 
 

@@ -25,7 +25,9 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -48,16 +50,20 @@ for _name in ("document", "norm", "view", "units", "titles", "people", "awards",
 @Language.component("kg_view")
 def view_component(doc: Doc) -> Doc:
     view = TextView.of(doc)
-    starts = {a for a, _ in view.sentences}
-    for tok in doc:
-        tok.is_sent_start = tok.i == 0 or tok.idx in starts
+    if len(doc):
+        token_starts = view.token_starts()
+        flags = numpy.full(len(doc), -1, dtype="int64").astype("uint64")  # -1: not a sentence start
+        for a, _ in view.sentences:
+            flags[bisect_left(token_starts, a)] = 1
+        flags[0] = 1
+        doc.from_array([SENT_START], flags.reshape(-1, 1))
     doc._.view = view
     return doc
 
 
 @Language.component("kg_units")
 def units_component(doc: Doc) -> Doc:
-    units = find_units(doc._.view, find_quotes(doc.text))
+    units = find_units(doc._.view, find_quotes(doc._.view.text))
     document = doc._.document
     source = source_unit(doc._.view, document.source) if document and document.source else None
     if source and not any(u.start <= source.start < u.end for u in units):
@@ -88,8 +94,9 @@ def awards_component(doc: Doc) -> Doc:
 
 @Language.component("kg_facts")
 def facts_component(doc: Doc) -> Doc:
-    document = doc._.document or Document(id="doc", text=doc.text)
-    norm = doc._.norm or normalize(doc.text)
+    text = doc._.view.text
+    document = doc._.document or Document(id="doc", text=text)
+    norm = doc._.norm or normalize(text)
     resolver = Resolver(document, norm, doc._.view)
     units = doc._.units
     resolver.choose_publisher(units)
@@ -129,12 +136,13 @@ def spans_component(doc: Doc) -> Doc:
 
 
 def _split_tokens_at(doc: Doc, cuts: set[int]) -> None:
-    ordered = sorted(cuts)
+    starts = doc._.view.token_starts() if doc._.view else [t.idx for t in doc]
+    known, n = set(starts), len(doc._.view.text) if doc._.view else len(doc.text)
+    inside = sorted({bisect_right(starts, c) - 1 for c in cuts if c not in known and 0 < c < n})
     with doc.retokenize() as retokenizer:
-        for tok in doc:
-            lo = bisect_right(ordered, tok.idx)
-            hi = bisect_left(ordered, tok.idx + len(tok.text))
-            inner = [c - tok.idx for c in ordered[lo:hi]]
+        for i in inside:
+            tok = doc[i]
+            inner = [c - tok.idx for c in sorted(cuts) if tok.idx < c < tok.idx + len(tok.text)]
             if inner:
                 bounds = [0] + inner + [len(tok.text)]
                 orths = [tok.text[a:b] for a, b in zip(bounds, bounds[1:])]

@@ -24,11 +24,13 @@ class RJiebaTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words, tags = [], []
-        for word, tag in rjieba.tag(text):
-            words.append(word)
-            tags.append(tag or "x")
-        return Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
+        tagged = rjieba.tag(text)
+        words = [w for w, _ in tagged]
+        tags = [t or "x" for _, t in tagged]
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words), tags=tags)
+        # The rule components read tokens as plain lists: spaCy's Token objects cost more.
+        doc.user_data["rjieba"] = (words, tags)
+        return doc
 
     def pipe(self, texts, batch_size: int = 1000):
         for text in texts:

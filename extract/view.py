@@ -15,6 +15,7 @@ rare names and unit suffixes unpredictably (局局长, 公司党委).
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -40,13 +41,23 @@ class TextView:
 
     @classmethod
     def of(cls, doc) -> "TextView":
-        n = len(doc.text)
-        starts, ends, tags = [0] * n, [0] * n, [""] * n
-        for tok in doc:
-            a, b = tok.idx, tok.idx + len(tok.text)
-            for i in range(a, b):
-                starts[i], ends[i], tags[i] = a, b, tok.tag_
-        return cls(doc.text, starts, ends, tags, split_sentences(doc.text))
+        words, word_tags = doc.user_data.get("rjieba") or ([t.text for t in doc], [t.tag_ for t in doc])
+        starts: list[int] = []
+        ends: list[int] = []
+        tags: list[str] = []
+        a = 0
+        for word, tag in zip(words, word_tags):
+            n = len(word)
+            starts += [a] * n
+            ends += [a + n] * n
+            tags += [tag] * n
+            a += n
+        text = "".join(words)  # Doc.text joins every token on each access
+        return cls(text, starts, ends, tags, split_sentences(text))
+
+    def token_starts(self) -> list[int]:
+        """Start offset of every token, in order."""
+        return sorted(set(self.token_start))
 
     def token_at(self, i: int) -> tuple[int, int, str]:
         return self.token_start[i], self.token_end[i], self.token_tag[i]
@@ -62,17 +73,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
     Closing quotes right after the mark stay with the sentence; blank spans are dropped.
     """
-    spans, start, i, n = [], 0, 0, len(text)
-    while i < n:
-        if text[i] in SENTENCE_END:
-            j = i + 1
-            while j < n and text[j] in CLOSE_QUOTES:
-                j += 1
-            if text[start:j].strip():
-                spans.append((start, j))
-            start = i = j
-            continue
-        i += 1
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[start : m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
     if text[start:].strip():
-        spans.append((start, n))
+        spans.append((start, len(text)))
     return spans
+
+
+_SENTENCE_END = re.compile("[" + re.escape(SENTENCE_END) + "][" + re.escape(CLOSE_QUOTES) + "]*")
