@@ -41,7 +41,8 @@ def _year(doc_date: str | None, text: str) -> str | None:
     return doc_date[:4] if doc_date and re.match(r"\d{4}", doc_date) else None
 
 
-def dates_in(text: str, doc_date: str | None) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=4096)
+def dates_in(text: str, doc_date: str | None) -> tuple[tuple[int, int, str], ...]:
     """All dates in ``text`` as (start, end, ISO value), in text order."""
     found: list[tuple[int, int, str]] = []
     taken: list[tuple[int, int]] = []
@@ -75,7 +76,7 @@ def dates_in(text: str, doc_date: str | None) -> list[tuple[int, int, str]]:
         if doc_date and doc_date.startswith(year) and len(doc_date) >= 7 and int(month_day[:2]) > int(doc_date[5:7]) + 2:
             year = str(int(year) - 1)  # 国庆 in a January report is last year's
         add(m, f"{year}-{month_day[:2]}" if qual in _EVE else f"{year}-{month_day}")
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def find_date(text: str, lo: int, cue: int, doc_date: str | None) -> str | None:
