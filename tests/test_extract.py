@@ -148,7 +148,7 @@ def test_dates(text, expected):
 
 
 def test_bare_festival_words_are_not_dates():
-    assert dates_in("第十一届", "2011-09-16") == []
+    assert dates_in("第十一届", "2011-09-16") == ()
 
 
 # -- resolution -------------------------------------------------------------------------------
