@@ -33,8 +33,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -43,6 +41,7 @@ import networkx as nx
 import typer
 
 from kg.analysis import GraphLike, as_networkx, load_graph_or_exit, script_converter
+from kg.files import atomic_write
 
 __all__ = ["FORMATS", "export", "export_command", "flat_graph"]
 
@@ -73,7 +72,7 @@ def export(graph: GraphLike, to: str, out: str | Path) -> list[Path]:
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
     for path, data in files.items():
-        _atomic_write(path, data)
+        atomic_write(path, data)
     return list(files)
 
 
@@ -195,19 +194,6 @@ def _via_file(write: Callable, g: nx.MultiDiGraph) -> bytes:
     buffer = io.BytesIO()
     write(g, buffer)
     return buffer.getvalue()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same directory, so ``path`` is never half written."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def export_command(

@@ -21,19 +21,18 @@ Example
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 import pyoxigraph
+from kg.ontology.namespaces import PREFIXES, bind_prefixes
+from kg.ontology.rdf import merged_graph
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import NamespaceManager
 
-from kg.ontology.namespaces import PREFIXES, bind_prefixes
-from kg.ontology.rdf import merged_graph
+from kg.files import atomic_write
 
 # format name -> (rdflib plugin, keeps named graphs, pyoxigraph format for error positions)
 FORMATS = {
@@ -108,16 +107,7 @@ def save(graph: Dataset | Graph, path: Path | str, format: str | None = None) ->
     graph = _for_output(graph, keeps_graphs)
     options = {"context": jsonld_context(), "auto_compact": True} if name == "jsonld" else {}
     data = graph.serialize(format=plugin, encoding="utf-8", **options)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write(path, data)
 
 
 def load(path: Path | str, format: str | None = None) -> Dataset:

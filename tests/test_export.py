@@ -151,7 +151,7 @@ def test_export_writes_whole_files_or_nothing(fictional, tmp_path, monkeypatch):
     def fail(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.export.os.replace", fail)
+    monkeypatch.setattr("kg.files.os.replace", fail)
     with pytest.raises(OSError):
         export(fictional, "gexf", target)
     assert target.read_text("utf-8") == "old"

@@ -307,7 +307,7 @@ def test_graph_saved_as_quads_lands_in_the_default_graph(merged, tmp_path):
 def test_failed_save_keeps_the_old_file(merged, tmp_path):
     path = tmp_path / "g.ttl"
     path.write_text("old", "utf-8")
-    with mock.patch("kg.ontology.io.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
+    with mock.patch("kg.files.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
         save(merged, path)
     assert path.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["g.ttl"]

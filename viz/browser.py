@@ -15,7 +15,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from kg.viz.html import atomic_write
+from kg.files import atomic_write
 
 __all__ = ["chromium_path", "launch", "open_page", "screenshot"]
 

@@ -42,14 +42,14 @@ import json
 import math
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
 import opencc
-
 from kg.viz.layout import balloon_layout, tree_layout
+
+from kg.files import atomic_write
 
 __all__ = ["render_html", "write_html", "notebook_html", "PYTHON_LAYOUT_ABOVE"]
 
@@ -175,19 +175,6 @@ def notebook_html(page: str, *, height: int = 640) -> str:
         f'style="width:100%;height:{int(height)}px;border:1px solid #ddd" '
         'title="Knowledge graph viewer"></iframe>'
     )
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 class _IndexedIds(list):
