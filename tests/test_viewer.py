@@ -255,6 +255,39 @@ def test_python_layout_draws_without_physics_at_the_computed_positions(browser, 
     viewer.page.close()
 
 
+def unit_tree_graph(units: int, people_per_unit: int) -> nx.MultiDiGraph:
+    """A projection-shaped graph of fictional units in a four-way tree, with members."""
+    g = nx.MultiDiGraph()
+    for i in range(units):
+        g.add_node(f"urn:unit:{i}", kind="organization", org_class="Plant", label=f"第{i}车间")
+        if i:
+            g.add_edge(f"urn:unit:{i}", f"urn:unit:{(i - 1) // 4}", relation="subOrganizationOf")
+        for j in range(people_per_unit):
+            person = f"urn:person:{i}:{j}"
+            g.add_node(person, kind="person", label=f"职工{i}号{j}")
+            g.add_edge(person, f"urn:unit:{i}", relation="memberOf")
+    return g
+
+
+@needs_chromium
+def test_large_graph_draws_fully_and_switches_to_the_unit_tree(browser, tmp_path):
+    from kg.viz.browser import open_page
+
+    graph = unit_tree_graph(500, 5)  # 3,000 nodes: laid out in Python
+    viewer = open_page(browser, write_html(graph, tmp_path / "large.html"))
+    viewer.wait_ready(120)
+    page = viewer.page
+    assert page.evaluate("kgNetwork.physics.options.enabled") is False
+    assert page.evaluate("kgView.visibleCounts()") == {"nodes": 3000, "edges": 2999}
+    page.select_option("#kg-layout", "tree")  # (moving nodes one by one used to hang here)
+    y = page.evaluate("() => { const p = kgNetwork.getPositions(); return kgView.details.map((d, i) => [d.iri, p[i].y]); }")
+    y = dict(y)
+    for child, parent in graph.edges():
+        assert y[child] > y[parent]
+    assert viewer.errors == [] and viewer.blocked == []
+    viewer.page.close()
+
+
 @needs_chromium
 def test_empty_graph_gives_a_ready_page(browser, tmp_path):
     from kg.viz.browser import open_page

@@ -130,7 +130,7 @@ def _balloon_size(child_radii: list[float], own_radius: float) -> tuple[float, f
 
 
 def tree_layout(
-    graph: nx.MultiDiGraph, *, dx: float = 90.0, dy: float = 160.0, leaf_dy: float = 45.0
+    graph: nx.MultiDiGraph, *, dx: float = 90.0, dy: float = 160.0, leaf_dy: float = 70.0
 ) -> dict:
     """Draw the unit tree top-down: roots in the first row, each level ``dy`` lower.
 

@@ -111,6 +111,7 @@
     }
     if (nodeLabels.length) nodes.update(nodeLabels);
     if (edgeLabels.length) edges.update(edgeLabels);
+    if (nodeLabels.length) network.redraw();  // an update alone does not always repaint new labels
   }
   function labelSoon() {
     clearTimeout(labelTimer);
@@ -329,10 +330,13 @@
   function setLayout(name) {
     if (name === layout || !window.kgReady) return;
     if (layout === "base") basePositions = network.getPositions();  // keep what the user dragged
+    // One batch update: network.moveNode would redraw the whole graph once per node.
+    const moves = [];
     for (let i = 0; i < count; i++) {
       const [x, y] = name === "tree" ? [data.tree[2 * i], data.tree[2 * i + 1]] : [basePositions[i].x, basePositions[i].y];
-      network.moveNode(i, x, y);
+      moves.push({ id: i, x, y });
     }
+    nodes.update(moves);
     layout = name;
     layoutSelect.value = name;
     network.fit({ animation: false });
