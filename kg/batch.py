@@ -59,7 +59,15 @@ import pyoxigraph as ox
 
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
-from kg.merge import SUB_ORGANIZATION, DocumentSource, MergeRecord, Resolver, read_nquads, transitive_links
+from kg.merge import (
+    SUB_ORGANIZATION,
+    DocumentSource,
+    MergeRecord,
+    Resolver,
+    index_lines,
+    read_nquads,
+    transitive_links,
+)
 from kg.ontology.namespaces import KG, ORG, PREFIXES, RDF, SCHEMA, doc_iri
 
 CHUNK_SIZE = 200
@@ -301,6 +309,10 @@ class ChunkStore:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.nq"
 
+    def index_path(self, key: str) -> Path:
+        """The chunk's lines that entity resolution reads (see :func:`kg.merge.index_lines`)."""
+        return self.folder / f"{key}.index"
+
     def finished(self) -> dict[str, dict]:
         """Manifest entries whose chunk file exists, by key (a torn last line is ignored)."""
         entries = {}
@@ -315,7 +327,8 @@ class ChunkStore:
         return entries
 
     def write(self, key: str, result: ChunkResult) -> dict:
-        """Write the chunk file, then note it as finished."""
+        """Write the chunk file and its index, then note it as finished."""
+        _atomic_write(self.index_path(key), index_lines(result.nquads))
         _atomic_write(self.path(key), result.nquads)
         return self.note(key, result)
 
@@ -345,7 +358,7 @@ class ChunkStore:
         keep = set(keep)
         entries = [e for k, e in self.finished().items() if k in keep]
         _atomic_write(self.manifest_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode())
-        for path in self.folder.glob("*.nq"):
+        for path in [*self.folder.glob("*.nq"), *self.folder.glob("*.index")]:
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
 
@@ -587,8 +600,9 @@ class BatchResult:
         return Path(path)
 
 
-def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> DocumentSource:
-    """A re-iterable source of the document graphs in ``keys``' chunk files.
+def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None, *,
+                    index: bool = False) -> DocumentSource:
+    """A re-iterable source of the document graphs in ``keys``' chunk files (or their indexes).
 
     ``replaced`` maps a document graph IRI to the index of the chunk that holds its latest
     version; the same graph in other chunks is skipped.
@@ -596,26 +610,28 @@ def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int]
     replaced = replaced or {}
 
     def documents():
-        for index, key in enumerate(keys):
-            with open(store.path(key), encoding="utf-8") as lines:
+        for number, key in enumerate(keys):
+            path = store.index_path(key) if index and store.index_path(key).exists() else store.path(key)
+            with open(path, encoding="utf-8") as lines:
                 for graph, triples in read_nquads(lines):
-                    if replaced.get(graph, index) == index:
+                    if replaced.get(graph, number) == number:
                         yield graph, triples
 
     return documents
 
 
 def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: bool, title: str,
-             report: BatchReport) -> BatchResult:
+             report: BatchReport, index: DocumentSource | None = None) -> BatchResult:
     """Resolve entities across ``documents`` and write the graph (and viewer) atomically.
 
     Each document's rewritten graph streams to an N-Quads file; its triples also go to an
     N-Triples file of the merged graph, which an external sort makes unique (with the
     cross-document ``org:transitiveSubOrganizationOf`` links added). Counts and Turtle
-    stream from the sorted file, so memory stays bounded whatever the corpus size.
+    stream from the sorted file, so memory stays bounded whatever the corpus size. ``index``
+    yields the same documents with only the triples resolution reads (faster to read twice).
     """
     started = time.perf_counter()
-    resolver = Resolver.of(documents)
+    resolver = Resolver.of(index or documents)
     graph_path = Path(graph_path)
     _, ox_format, per_document = FORMATS[fmt]
     with tempfile.TemporaryDirectory(prefix=".assembly-", dir=graph_path.parent) as scratch:
@@ -805,7 +821,8 @@ def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path
         for doc_id, _ in entries[keys[index]]["documents"]:
             replaced[str(doc_iri(doc_id))] = index
     return assemble(chunk_documents(store, keys, replaced), graph_path, composition["format"],
-                    html=composition["html"], title=composition["title"], report=report)
+                    html=composition["html"], title=composition["title"], report=report,
+                    index=chunk_documents(store, keys, replaced, index=True))
 
 
 def add_documents(

@@ -562,7 +562,9 @@ def literal_value(term: str) -> tuple[str, str | None]:
     """
     end = term.rfind('"')
     suffix = term[end + 1:]
-    text = _ESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), term[1:end])
+    text = term[1:end]
+    if "\\" in text:
+        text = _ESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
     return text, suffix[1:].lower() if suffix.startswith("@") else None
 
 
@@ -592,8 +594,14 @@ def parse_quad(line: str) -> tuple[str, str, str, str]:
 
 def read_nquads(lines: Iterable[str]) -> Iterator[DocumentTriples]:
     """Each run of consecutive lines in the same named graph, as (graph IRI, triples)."""
-    current, run = None, []
+    current, ending, run = None, None, []
     for line in lines:
+        if ending and line.endswith(ending):  # the graph of the line before: split the rest only
+            s, p, o = line[: -len(ending)].split(" ", 2)
+            if o.endswith(("@zh-hans", "@zh-hant")):
+                o = o[:-4] + o[-4:].replace("han", "Han")
+            run.append((s, p, o))
+            continue
         if not line.strip() or line.startswith("#"):
             continue
         s, p, o, g = parse_quad(line)
@@ -601,9 +609,26 @@ def read_nquads(lines: Iterable[str]) -> Iterator[DocumentTriples]:
             if run:
                 yield current[1:-1], run
             current, run = g, []
+            ending = f" {g} .\n"
         run.append((s, p, o))
     if run:
         yield current[1:-1], run
+
+
+# What resolution reads (see DocumentGraph.of): a chunk's index holds these lines only.
+_INDEX_PREDICATES = frozenset(p.encode() for p in (_LABEL, _ALT, _SUB, _MEMBER, _HOLDS, _POST_IN, _SOURCE_UNIT))
+_INDEX_CLASSES = (f"<{KG}".encode(), *(k.encode() for k in _KINDS))
+
+
+def index_lines(nquads: bytes) -> bytes:
+    """The lines of ``nquads`` that entity resolution reads (labels, types, parents, posts...)."""
+    kept = []
+    for line in nquads.splitlines(keepends=True):
+        parts = line.split(b" ", 3)
+        if len(parts) == 4 and (parts[1] in _INDEX_PREDICATES
+                                or parts[1] == _TYPE.encode() and parts[2].startswith(_INDEX_CLASSES)):
+            kept.append(line)
+    return b"".join(kept)
 
 
 def graphs_of_facts(facts: Iterable) -> Iterator[DocumentTriples]:
