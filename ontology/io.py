@@ -171,6 +171,10 @@ def _for_output(graph: Dataset | Graph, keeps_graphs: bool) -> Dataset | Graph:
 def _parse_error(path: Path, name: str, error: Exception) -> GraphParseError:
     """Describe a parse failure; pyoxigraph pinpoints line and column in every format."""
     message = getattr(error, "_why", None) or str(error).strip() or type(error).__name__
+    if isinstance(error, RecursionError):
+        # Nesting that deep overflows pyoxigraph's JSON-LD parser too (a crash, not an
+        # exception), so it is not asked where the problem is.
+        return GraphParseError(path, f"nested too deeply to read ({message})")
     try:
         for _ in pyoxigraph.parse(path=str(path), format=FORMATS[name][2]):
             pass
