@@ -58,6 +58,12 @@ def test_page_has_no_external_reference(graph):
     assert "default-src 'none'" in page
 
 
+def test_title_is_escaped(graph):
+    page = render_html(graph, title="<b>单位</b> & co")
+    assert "<b>单位</b>" not in page
+    assert page.count("&lt;b&gt;单位&lt;/b&gt; &amp; co") == 2  # <title> and the heading
+
+
 def test_search_keys_cover_both_scripts(graph):
     data = embedded_data(render_html(graph))
     keys = {d["l"]: d["q"].split("\n") for d in data["details"]}

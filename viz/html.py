@@ -138,7 +138,6 @@ def render_html(
             item["caption"] = item.pop("label")
 
     payload = {
-        "title": title,
         "physics": not python_layout,
         "lazyLabels": python_layout,
         "options": json.loads(options),
