@@ -277,11 +277,16 @@ def _executor(engine: str, workers: int, scheduler: str | None):
             context.set_forkserver_preload(["kg.extract.pipeline"])  # imported once, forked per worker
         else:
             context = multiprocessing.get_context("spawn")
+        before = set(multiprocessing.active_children())
         pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
         try:
             yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # Ctrl-C or a failure: stop now rather than after the running chunks
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - before:
+                worker.terminate()
+            raise
+        pool.shutdown(wait=True)
 
 
 # ------------------------------------------------------------------ the chunk directory
@@ -776,10 +781,13 @@ def build_archive(
     ``strict=True``); ``on_error`` also sees each as it happens.
     """
     fmt = format_name(fmt)
+    paths = [Path(p) for p in paths]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     store = ChunkStore(out / CHUNKS).create()
     with _batch_run(paths, strict, on_error, workers, show_progress) as (report, documents, total):
+        if engine == "local":  # no more workers than chunks: a small build starts no pool
+            report.workers = min(report.workers, 1 + (total or count_documents(paths)) // chunk_size)
         keys = process_chunks(documents, store, workers=report.workers, engine=engine, scheduler=scheduler,
                               chunk_size=chunk_size, force=force, total=total, show_progress=show_progress,
                               report=report)
