@@ -18,6 +18,19 @@ person and name); each worker holds one chunk. Merged formats (Turtle, N-Triples
 collected in an on-disk Oxigraph store; N-Quads and TriG stream straight to the file.
 JSON-LD is made in memory from the N-Quads (use it for small graphs).
 
+On a Dask cluster the client reads the documents, sends each chunk to a worker and writes
+what comes back, so workers need the package but not the files::
+
+    dask scheduler                                        # prints tcp://HOST:8786
+    dask worker tcp://HOST:8786 --nworkers 4 --nthreads 1 # on each machine, orgkg installed
+    kg build /archive -o out --engine dask --scheduler tcp://HOST:8786
+
+Server-class stores take the N-Quads (one graph per document) or N-Triples output in bulk:
+``oxigraph load --location db --file out/graph.nq`` (then ``oxigraph serve``), QLever's
+``qlever index`` with ``graph.nt`` as its input file, Virtuoso's ``ld_dir('out',
+'graph.nq', 'https://w3id.org/orgkg/')`` then ``rdf_loader_run()``; or, over HTTP to any
+Graph Store Protocol endpoint, ``kg push out/graph.nq --endpoint URL`` (:func:`push_graph`).
+
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "a.txt").write_text("检修厂厂长亓德昌荣获“劳动模范”称号。", encoding="utf-8")
