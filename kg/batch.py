@@ -84,6 +84,7 @@ from kg.merge import (
 from kg.ontology.namespaces import KG, ORG, PREFIXES, RDF, SCHEMA, doc_iri
 
 CHUNK_SIZE = 200
+CHUNK_FORMAT = 1  # bump when what a worker writes changes
 MAX_CHUNK_CHARS = 4_000_000
 HTML_LIMIT = 200_000  # triples; a bigger graph gets no viewer page (it would not be readable)
 CHUNKS = ".chunks"
@@ -121,7 +122,7 @@ def format_name(name: str) -> str:
 def pipeline_version() -> str:
     """A hash of the versions of the package and the libraries that shape its output, and of
     every file of the extraction and RDF-building code and tables."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"chunk format {CHUNK_FORMAT};".encode())
     for distribution in ("orgkg", "spacy", "rjieba", "opencc", "rdflib"):
         try:
             digest.update(f"{distribution}={metadata.version(distribution)};".encode())
