@@ -47,9 +47,9 @@ from pathlib import Path
 
 import networkx as nx
 import opencc
-from kg.viz.layout import balloon_layout, tree_layout
 
 from kg.files import atomic_write
+from kg.viz.layout import balloon_layout, tree_layout
 
 __all__ = ["render_html", "write_html", "notebook_html", "PYTHON_LAYOUT_ABOVE"]
 
