@@ -253,6 +253,24 @@ def _init_worker() -> None:
     make_nlp()
 
 
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """Within the block SIGTERM raises KeyboardInterrupt, so a killed run cleans up as Ctrl-C does."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class _InlineExecutor(cf.Executor):
     """Runs each task in this process when it is submitted (``workers=1``)."""
 

@@ -68,26 +68,34 @@ def _build_into(paths: list[Path], out: Path, fmt: str, strict: bool, html: bool
                 workers: int | None = None, engine: str = "local", scheduler: str | None = None,
                 chunk_size: int | None = None, force: bool = False, explain_merges: bool = False):
     """Batch-build ``paths`` into ``out`` (resuming a killed run) and print what happened."""
-    from kg.batch import CHUNK_SIZE, BatchError, build_archive, progress_enabled
+    from kg.batch import CHUNK_SIZE, build_archive, progress_enabled
+
+    result = _run_batch(out, lambda: build_archive(
+        paths, out, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler, chunk_size=chunk_size or CHUNK_SIZE,
+        force=force, strict=strict, html=html, title=title, show_progress=progress_enabled(_state["quiet"])))
+    _print_batch(result, explain_merges, out / "merges.tsv")
+    return result
+
+
+def _run_batch(out: Path, run):
+    """``run()``, with bad input, a failed write, Ctrl-C or SIGTERM reported in one line (exit 2 or 130)."""
+    from kg.batch import BatchError, terminate_as_interrupt
     from kg.extract.reader import InputError
 
     err = _console(stderr=True)
     try:
-        result = build_archive(paths, out, fmt=fmt, workers=workers, engine=engine, scheduler=scheduler,
-                               chunk_size=chunk_size or CHUNK_SIZE, force=force, strict=strict, html=html,
-                               title=title, show_progress=progress_enabled(_state["quiet"]))
-    except InputError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
-    except BatchError as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
+        with terminate_as_interrupt():
+            return run()
+    except (InputError, BatchError) as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)
+    except OSError as error:
+        err.print(f"[red]error:[/red] {escape(str(error.filename or out))}: {escape(error.strerror or str(error))}",
+                  soft_wrap=True)
     except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/yellow] finished chunks are kept in {escape(str(out / '.chunks'))}; "
+        err.print(f"[yellow]interrupted:[/yellow] finished chunks are kept in {escape(str(out))}; "
                   "run the same command again to go on")
         raise typer.Exit(130) from None
-    _print_batch(result, explain_merges, out / "merges.tsv")
-    return result
+    raise typer.Exit(2)
 
 
 def _print_batch(result, explain_merges: bool, merges_path: Path) -> None:
@@ -95,7 +103,7 @@ def _print_batch(result, explain_merges: bool, merges_path: Path) -> None:
     console, err = _console(), _console(stderr=True)
     report = result.report
     for failure in report.failures:
-        err.print(f"[red]error:[/red] {escape(str(failure))}")
+        err.print(f"[red]error:[/red] {escape(str(failure))}", soft_wrap=True)
     for doc_id in report.empty:
         err.print(f"[yellow]warning:[/yellow] {escape(doc_id)}: empty document")
     for warning in report.warnings:
@@ -180,17 +188,12 @@ def add(
 
     Example: kg add kg-out new-reports/
     """
-    from kg.batch import BatchError, add_documents, progress_enabled
-    from kg.extract.reader import InputError
+    from kg.batch import add_documents, progress_enabled
 
-    err = _console(stderr=True)
-    try:
-        result = add_documents(target, paths, workers=workers, engine=engine, scheduler=scheduler, strict=strict,
-                               show_progress=progress_enabled(_state["quiet"]))
-    except (InputError, BatchError) as error:
-        err.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(2) from None
     folder = target if target.is_dir() else target.parent
+    result = _run_batch(folder, lambda: add_documents(target, paths, workers=workers, engine=engine,
+                                                      scheduler=scheduler, strict=strict,
+                                                      show_progress=progress_enabled(_state["quiet"])))
     _print_batch(result, explain_merges, folder / "merges.tsv")
     if result.report.failures:
         raise typer.Exit(2)
