@@ -638,3 +638,38 @@ def graphs_of_facts(facts: Iterable) -> Iterator[DocumentTriples]:
     for document_facts in facts:
         data = build_dataset([document_facts]).serialize(format="nquads", encoding="utf-8")
         yield from read_nquads(data.decode("utf-8").splitlines())
+
+
+def merge_dataset(dataset) -> tuple:
+    """An rdflib ``Dataset`` (one named graph per document) merged across documents, and the records.
+
+    For graphs built in memory (``kg.build``); batch builds merge chunk files as they stream.
+
+    >>> from kg.extract.pipeline import extract
+    >>> from kg.extract.reader import make_document
+    >>> from kg.ontology import build_dataset
+    >>> texts = {"a": "青禾重工集团有限公司(以下简称“青禾重工”)授予铸造分公司总经理郦志远“劳动模范”称号。",
+    ...          "b": "青禾重工工会授予铸造分公司熔炼车间“工人先锋号”称号。"}
+    >>> merged, records = merge_dataset(build_dataset(extract(make_document(k, t)) for k, t in texts.items()))
+    >>> from kg.ontology.namespaces import ORG, RDF
+    >>> units = {readable(str(s)) for s, _, _, _ in merged.quads((None, RDF.type, ORG.Organization, None))}
+
+    b's 青禾重工工会 is the group's union; b's 铸造分公司, named with no parent, is not assumed to be a's:
+
+    >>> sorted(units)  # doctest: +NORMALIZE_WHITESPACE
+    ['org:铸造分公司', 'org:铸造分公司熔炼车间', 'org:青禾重工集团有限公司', 'org:青禾重工集团有限公司工会',
+     'org:青禾重工集团有限公司铸造分公司']
+    """
+    from rdflib import Dataset
+
+    from kg.ontology.namespaces import bind_prefixes
+
+    lines = dataset.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
+    documents = sorted(read_nquads(sorted(lines, key=lambda line: line[line.rfind(" <"):])))
+    resolver = Resolver.of(lambda: documents)
+    merged = Dataset()
+    bind_prefixes(merged)
+    data = "".join(f"{s} {p} {o} <{graph}> .\n" for graph, triples in documents
+                   for s, p, o in resolver.rewrite(graph, triples))
+    merged.parse(data=data, format="nquads")
+    return merged, resolver.records
