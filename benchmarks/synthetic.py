@@ -2,10 +2,11 @@
 
 Groups hold companies, companies plants, plants workshops, workshops teams (four levels
 below the top); every company has a party committee and every plant a party branch.
-People are members of units or hold posts in them. Reports (one per "document") tell of
-awards to people and units, conferred by bodies, with dates of varied precision; every
-entity and award is derived from mention nodes carrying code-point offsets and the
-source sentence, exactly as the real builder writes them. All names are made up from
+People are members of units or hold posts in them. One structure report per group names
+its units ("X下设Y。"); award reports tell of awards to people and units, conferred by
+bodies, with dates of varied precision. Every unit, person, post, honour and award is
+derived from mention nodes carrying code-point offsets and the source sentence, exactly
+as the real builder writes them. All names are made up from
 syllable tables; nothing here names a real organisation or person.
 
 Example::
@@ -68,6 +69,27 @@ class _Writer:
         lines, self.lines = self.lines, []
         return lines
 
+    def document(self, doc_id: str, headline: str, script: str, date: str, source: str, author: str) -> str:
+        d = _iri(doc_iri(doc_id))
+        self.add(d, RDF_TYPE, _iri(SCHEMA.NewsArticle))
+        self.add(d, SCHEMA.headline, _lit(headline, script))
+        self.add(d, SCHEMA.datePublished, _lit(date, datatype="date"))
+        self.add(d, SCHEMA.author, _lit(author))
+        self.add(d, KG.sourceUnit, _iri(org_iri(source)))
+        return d
+
+    def mention(self, doc_id: str, begin: int, end: int, anchor: str, sentence: str) -> str:
+        m = _iri(mention_iri(doc_id, begin, end))
+        d = _iri(doc_iri(doc_id))
+        self.add(m, RDF_TYPE, _iri(NIF.String))
+        self.add(m, RDF_TYPE, _iri(NIF.Phrase))
+        self.add(m, NIF.referenceContext, d)
+        self.add(m, NIF.beginIndex, _lit(str(begin), datatype="nonNegativeInteger"))
+        self.add(m, NIF.endIndex, _lit(str(end), datatype="nonNegativeInteger"))
+        self.add(m, NIF.anchorOf, _lit(anchor))
+        self.add(m, KG.sentence, _lit(sentence))
+        return m
+
 
 def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
     """N-Triples lines of a contract-conforming graph of about ``target`` triples."""
@@ -100,27 +122,39 @@ def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
     bodies = [f"{PLACES[i]}{PLACES[-1 - i]}市总工会" for i in range(6)] + [u[0] for u in units if u[1] == "PartyCommittee"]
     hant_units = {name for name, _, _ in units if rng.random() < 0.3}
 
-    for name, cls, parent in units:
-        s = _iri(org_iri(name))
-        out.add(s, RDF_TYPE, _iri(ORG.Organization))
-        out.add(s, RDF_TYPE, _iri(KG[cls]))
-        out.add(s, RDFS_LABEL, _lit(name, "zh-Hans"))
-        if name in hant_units:
-            out.add(s, RDFS_LABEL, _lit(to_hant(name), "zh-Hant"))
-        if parent:
-            out.add(s, ORG.subOrganizationOf, _iri(org_iri(parent)))
-            out.add(s, SKOS_ALT, _lit(name[len(parent):], "zh-Hans"))  # the short name used inside the parent
-    for name in bodies[:6]:
-        s = _iri(org_iri(name))
-        out.add(s, RDF_TYPE, _iri(ORG.Organization))
-        out.add(s, RDF_TYPE, _iri(KG.MassOrganization))
-        out.add(s, RDFS_LABEL, _lit(name, "zh-Hans"))
+    # Each unit is named in its group's structure report: "PARENT下设UNIT。" (or "UNIT。").
+    top_of: dict[str, str] = {}
+    reports: dict[str, list[tuple[str, str, str | None]]] = {}
+    for name, cls, parent in units:  # parents come before their units
+        top_of[name] = top_of[parent] if parent else name
+        reports.setdefault(top_of[name], []).append((name, cls, parent))
+    reports["各级工会"] = [(name, "MassOrganization", None) for name in bodies[:6]]
+    for number, (top, members) in enumerate(reports.items()):
+        doc_id = f"synthetic-structure-{number:04d}"
+        source = top if top in top_of else members[0][0]
+        out.document(doc_id, f"{top}组织机构", "zh-Hans", "2005-01-01", source, _person_name(rng))
+        cursor = 0
+        for name, cls, parent in members:
+            sentence = f"{parent}下设{name}。" if parent else f"{name}。"
+            begin = cursor + (len(parent) + 2 if parent else 0)
+            s = _iri(org_iri(name))
+            out.add(s, RDF_TYPE, _iri(ORG.Organization))
+            out.add(s, RDF_TYPE, _iri(KG[cls]))
+            out.add(s, RDFS_LABEL, _lit(name, "zh-Hans"))
+            if name in hant_units:
+                out.add(s, RDFS_LABEL, _lit(to_hant(name), "zh-Hant"))
+            if parent:
+                out.add(s, ORG.subOrganizationOf, _iri(org_iri(parent)))
+                out.add(s, SKOS_ALT, _lit(name[len(parent):], "zh-Hans"))  # the short name used inside the parent
+            out.add(s, PROV.wasDerivedFrom, out.mention(doc_id, begin, begin + len(name), name, sentence))
+            cursor += len(sentence)
     for honour in HONOURS:
         s = _iri(honour_iri(honour))
         out.add(s, RDF_TYPE, _iri(KG.Honour))
         out.add(s, RDFS_LABEL, _lit(honour, "zh-Hans"))
         out.add(s, RDFS_LABEL, _lit(to_hant(honour), "zh-Hant"))
     for post in POSTS:
+        out.add(_iri(role_iri(post)), RDF_TYPE, _iri(ORG.Role))
         out.add(_iri(role_iri(post)), RDFS_LABEL, _lit(post, "zh-Hans"))
         out.add(_iri(role_iri(post)), RDFS_LABEL, _lit(to_hant(post), "zh-Hant"))
     for line in out.take():
@@ -140,12 +174,8 @@ def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
         source, _, _ = rng.choice(units)
         year = rng.randint(2005, 2015)
         month = rng.randint(1, 12)
-        d = _iri(doc_iri(doc_id))
-        out.add(d, RDF_TYPE, _iri(SCHEMA.NewsArticle))
-        out.add(d, SCHEMA.headline, _lit(convert(f"{source}表彰先进"), script))
-        out.add(d, SCHEMA.datePublished, _lit(f"{year}-{month:02d}-{rng.randint(1, 28):02d}", datatype="date"))
-        out.add(d, SCHEMA.author, _lit(_person_name(rng)))
-        out.add(d, KG.sourceUnit, _iri(org_iri(source)))
+        published = f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
+        out.document(doc_id, convert(f"{source}表彰先进"), script, published, source, _person_name(rng))
 
         text_length = 0
         for _ in range(rng.randint(3, 8)):
@@ -166,7 +196,7 @@ def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
             if counted:
                 parts += [(f"{counted}个", None), ("先进集体", None)]
             else:
-                parts += [(unit, "unit")] + ([(post, None)] if post else []) + [(person, "person")]
+                parts += [(unit, "unit")] + ([(post, "post")] if post else []) + [(person, "person")]
             parts += [("“", None), (honour, "honour"), ("”称号。", None)]
             sentence = convert("".join(text for text, _ in parts))
             start = text_length
@@ -179,15 +209,7 @@ def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
                 cursor += len(text)
 
             def mention(begin: int, end: int, anchor: str) -> str:
-                m = _iri(mention_iri(doc_id, begin, end))
-                out.add(m, RDF_TYPE, _iri(NIF.String))
-                out.add(m, RDF_TYPE, _iri(NIF.Phrase))
-                out.add(m, NIF.referenceContext, d)
-                out.add(m, NIF.beginIndex, _lit(str(begin), datatype="nonNegativeInteger"))
-                out.add(m, NIF.endIndex, _lit(str(end), datatype="nonNegativeInteger"))
-                out.add(m, NIF.anchorOf, _lit(anchor))
-                out.add(m, KG.sentence, _lit(sentence))
-                return m
+                return out.mention(doc_id, begin, end, anchor, sentence)
 
             h = _iri(honour_iri(honour))
             b = _iri(org_iri(body))
@@ -215,6 +237,8 @@ def synthetic_ntriples(target: int, seed: int = 0) -> Iterator[str]:
                             out.add(post_node, RDF_TYPE, _iri(ORG.Post))
                             out.add(post_node, ORG.postIn, u)
                             out.add(post_node, ORG.role, _iri(role_iri(post)))
+                            out.add(post_node, RDFS_LABEL, _lit(f"{unit}{post}", "zh-Hans"))
+                        out.add(post_node, PROV.wasDerivedFrom, mention(*offsets["post"]))
                     else:
                         out.add(p, ORG.memberOf, u)
                 out.add(p, PROV.wasDerivedFrom, mention(*offsets["person"]))
