@@ -241,25 +241,38 @@ class KnowledgeGraph:
         return f"<KnowledgeGraph {s['documents']} documents, {s['triples']} triples>"
 
 
-def build_documents(documents: Iterable[Document], *, nlp=None,
+def build_documents(documents: Iterable[Document], *, nlp=None, strict: bool = False,
                     progress: Callable[[Document], None] | None = None) -> KnowledgeGraph:
-    """Extract facts from ``Document`` objects and build their graph."""
+    """Extract facts from ``Document`` objects and build their graph.
+
+    As in ``kg build``, one report that breaks extraction does not stop the others: it is
+    left out and listed in ``graph.report.failures`` (raised with ``strict=True``).
+    """
     from kg.extract.pipeline import extract, make_nlp
-    from kg.ontology import build_dataset
+    from kg.ontology import add_document, build_dataset, remove_document
 
     nlp = nlp or make_nlp()
     report = BuildReport()
     started = time.perf_counter()
+    dataset = build_dataset([])
     facts = []
     for document in documents:
+        try:
+            document_facts = extract(document, nlp)
+            add_document(dataset, document_facts)
+        except Exception as error:
+            if strict:
+                raise
+            remove_document(dataset, document.id)
+            report.failures.append(InputError(document.id, f"extraction failed: {type(error).__name__}: {error}"))
+            continue
         if not document.text.strip():
             report.empty.append(document.id)
-        facts.append(extract(document, nlp))
+        facts.append(document_facts)
         report.documents += 1
         report.characters += len(document.text)
         if progress:
             progress(document)
-    dataset = build_dataset(facts)
     report.seconds = time.perf_counter() - started
     return KnowledgeGraph(dataset, facts, report)
 
@@ -268,13 +281,13 @@ def build(*paths: str | Path, strict: bool = False, nlp=None,
           progress: Callable[[Document], None] | None = None) -> KnowledgeGraph:
     """Build a knowledge graph from report files, directories (``*.txt``) or ``.jsonl`` corpora.
 
-    Unreadable inputs are skipped and listed in ``graph.report.failures`` (or raised
-    with ``strict=True``).
+    Unreadable inputs, and reports whose extraction fails, are skipped and listed in
+    ``graph.report.failures`` (or raised with ``strict=True``).
     """
     failures: list[InputError] = []
     documents = read_documents([str(p) for p in paths], strict=strict, on_error=failures.append)
-    graph = build_documents(documents, nlp=nlp, progress=progress)
-    graph.report.failures = failures
+    graph = build_documents(documents, nlp=nlp, strict=strict, progress=progress)
+    graph.report.failures[:0] = failures  # unreadable inputs first, then failed extractions
     return graph
 
 
