@@ -19,6 +19,7 @@ Two sentence shapes carry nearly all awards in such reports:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -244,7 +245,7 @@ def _unit_chain(s: str, units, start: int, enders: tuple[str, ...]):
     """Units from ``start`` joined by 、/和 and followed by one of ``enders`` -> (units, end)."""
     chain, pos = [], start
     while True:
-        unit = next((u for u in units if u.start == pos), None)
+        unit = next(iter(units.starting_at(pos)), None)
         if unit is None:
             return None
         chain.append(unit)
@@ -378,7 +379,7 @@ def _body_before(s: str, units, lo: int, cue_at: int) -> list:
             changed = True
     bodies = []
     while True:  # 人社部、教育部联合授予: every body of the list
-        found = [u for u in units if lo <= u.start and u.end == end]
+        found = [u for u in units.ending_at(end) if lo <= u.start]
         if not found:
             return bodies[::-1]
         bodies.append(found[-1])
@@ -435,12 +436,18 @@ def _looks_like_item_end(s: str, b: int) -> bool:
     return bool(lex.unit_suffix(s[max(0, b - 6) : b])) or plausible_name(s[max(0, b - 3) : b]) or plausible_name(s[max(0, b - 2) : b])
 
 
+def _people_ending_at(people: list[PersonMention], end: int) -> list[PersonMention]:
+    """People (sorted, never overlapping, so ends are sorted too) whose name ends at ``end``."""
+    k = bisect_left(people, end, key=lambda p: p.end)
+    return [p for p in people[k : k + 2] if p.end == end]
+
+
 def _item_recipient(view, units, people, a: int, b: int):
     s = view.text
-    item_units = [u for u in units if a <= u.start and u.end <= b]
+    item_units = units.within(a, b)
     if item_units and item_units[-1].end == b:
         return item_units[-1]
-    known = [p for p in people if a <= p.start and p.end == b]
+    known = [p for p in _people_ending_at(people, b) if a <= p.start]
     if known:
         return known[-1]
     span = name_before(view, b, floor=a)

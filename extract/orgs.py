@@ -17,6 +17,7 @@ A chain that starts with the bare word ``公司``/``集团`` refers to the publi
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -64,6 +65,35 @@ class UnitMention:
 
     def level_names(self) -> list[str]:
         return [self.text[: e - self.start] for e in self.level_ends]
+
+
+class UnitIndex(list):
+    """The units of a document, sorted by start, with lookups that stay fast on long documents."""
+
+    def __init__(self, units=()):
+        super().__init__(sorted(units, key=lambda u: u.start))
+        self._starts = [u.start for u in self]
+        self._by_start: dict[int, list[UnitMention]] = {}
+        self._by_end: dict[int, list[UnitMention]] = {}
+        for u in self:
+            self._by_start.setdefault(u.start, []).append(u)
+            self._by_end.setdefault(u.end, []).append(u)
+
+    def starting_at(self, pos: int) -> list[UnitMention]:
+        return self._by_start.get(pos, [])
+
+    def ending_at(self, end: int) -> list[UnitMention]:
+        return self._by_end.get(end, [])
+
+    def within(self, lo: int, hi: int) -> list[UnitMention]:
+        """Units lying wholly inside ``[lo, hi)``."""
+        first, last = bisect_left(self._starts, lo), bisect_left(self._starts, hi)
+        return [u for u in self[first:last] if u.end <= hi]
+
+    def covering(self, pos: int) -> bool:
+        """True when some unit spans character ``pos``."""
+        k = bisect_right(self._starts, pos)
+        return any(u.end > pos for u in self[max(0, k - 4) : k])
 
 
 @lru_cache(maxsize=1)
@@ -195,12 +225,18 @@ def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None
     taken from a first pass over the text.
     """
     units: list[UnitMention] = []
+    quotes = sorted(quotes)
+    quote_starts = [a for a, _ in quotes]
     for lo, hi in view.sentences:
-        units.extend(_units_in(view, lo, hi, quotes))
+        # the quotes of this sentence only, so long documents stay linear
+        local = quotes[bisect_left(quote_starts, lo - 200) : bisect_left(quote_starts, hi)]
+        units.extend(_units_in(view, lo, hi, [q for q in local if q[1] > lo]))
     if prefixes is None:
         prefixes = company_prefixes(view.text, units)
-    units = [_split_prefix(u, prefixes) for u in units]
-    return sorted(units + _state_organs(view.text, units), key=lambda u: u.start)
+    prefixes = set(prefixes)
+    longest = max(map(len, prefixes), default=0)
+    units = [_split_prefix(u, prefixes, longest) for u in units]
+    return UnitIndex(units + _state_organs(view.text, units))
 
 
 @lru_cache(maxsize=1)
@@ -212,8 +248,9 @@ def _state_organ_pattern():
 def _state_organs(text: str, units: list[UnitMention]) -> list[UnitMention]:
     """National bodies named without a unit suffix (共青团中央, 全国青联)."""
     found = []
+    index = UnitIndex(units)
     for m in _state_organ_pattern().finditer(text):
-        if not any(u.start <= m.start() < u.end or m.start() <= u.start < m.end() for u in units):
+        if not index.covering(m.start()) and not index.within(m.start(), m.end()):
             found.append(UnitMention(m.start(), m.end(), m.group(0), [m.end()], ["GovernmentAgency"], external=True))
     return found
 
@@ -260,15 +297,19 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
             found.append(unit)
     checked = [u for u in (_check(u, lex) for u in found) if u]
     # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
-    return [u for u in checked if not any(b == u.end and a <= u.start for a, b in quotes)]
+    quote_start_by_end = {b: a for a, b in quotes}
+    return [u for u in checked if not (u.end in quote_start_by_end and quote_start_by_end[u.end] <= u.start)]
 
 
-def _split_prefix(unit: UnitMention, prefixes) -> UnitMention:
+def _split_prefix(unit: UnitMention, prefixes: set[str], longest: int) -> UnitMention:
+    """Make a known company name at the start of ``unit`` its top level (宏达钢铁 | 炼铁厂)."""
     if unit.anaphor is not None:
         return unit
-    for p in prefixes:
+    for p in (unit.text[:n] for n in range(min(longest, len(unit.text)), 1, -1)):
+        if p not in prefixes:
+            continue
         cut = unit.start + len(p)
-        if unit.text.startswith(p) and cut < unit.end and cut not in unit.level_ends:
+        if cut < unit.end and cut not in unit.level_ends:
             rest = unit.text[len(p) : unit.level_ends[0] - unit.start]
             if _only_company_forms(rest):
                 break  # 宏达钢铁|股份有限公司 is the company itself, not a unit under 宏达钢铁

@@ -23,6 +23,7 @@ from functools import lru_cache
 import rjieba
 
 from kg.extract.lexicon import load_lexicon
+from kg.extract.orgs import UnitIndex
 from kg.extract.view import is_cjk
 
 # Characters that follow a name rather than continue it (张三荣获, 张三在, 张三等).
@@ -184,9 +185,10 @@ def _boundary_before(view, pos: int, floor: int) -> bool:
     return not is_cjk(ch) or view.token_end[pos - 1] == pos
 
 
-def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMention]:
+def find_people(view, titles: list[TitleMention], units=None) -> list[PersonMention]:
     """People introduced by a post title (before or after the name) or by ``同志``."""
     s = view.text
+    units = units if units is not None else UnitIndex()
     people: dict[int, PersonMention] = {}
     unit_ends = {u.end for u in units}
     i = 0
@@ -202,7 +204,7 @@ def find_people(view, titles: list[TitleMention], units=()) -> list[PersonMentio
             # 王某（某公司党委书记）: the post in brackets after the name
             span = name_before(view, opening)
             if span:
-                unit = next((u for u in units if u.end == first.start and u.start >= opening), None)
+                unit = next((u for u in units.ending_at(first.start) if u.start >= opening), None)
                 people.setdefault(span[0], PersonMention(*span, s[span[0] : span[1]], first.title, first.start,
                                                         tuple(t.title for t in group), unit))
             i = j + 1

@@ -34,7 +34,7 @@ from spacy.tokens import Doc
 from kg.extract.facts import Document, DocumentFacts
 from kg.extract.honours import find_awards, find_quotes
 from kg.extract.normalize import normalize
-from kg.extract.orgs import find_units, source_unit
+from kg.extract.orgs import UnitIndex, find_units, source_unit
 from kg.extract.people import extend_lists, find_people, find_titles
 from kg.extract.resolve import Resolver
 from kg.extract.tokenizer import RJiebaTokenizer
@@ -66,8 +66,8 @@ def units_component(doc: Doc) -> Doc:
     units = find_units(doc._.view, find_quotes(doc._.view.text))
     document = doc._.document
     source = source_unit(doc._.view, document.source) if document and document.source else None
-    if source and not any(u.start <= source.start < u.end for u in units):
-        units = sorted(units + [source], key=lambda u: u.start)
+    if source and not units.covering(source.start):
+        units = UnitIndex(list(units) + [source])
     doc._.units = units
     return doc
 
@@ -111,20 +111,25 @@ def facts_component(doc: Doc) -> Doc:
 
 @Language.component("kg_spans")
 def spans_component(doc: Doc) -> Doc:
-    """Expose mentions as spaCy spans, splitting tokens where a name ends inside one."""
+    """Expose mentions as spaCy spans (``doc.spans``, ``doc.ents``).
+
+    Where a name ends inside a jieba token (华电张某某 as 华电张|某某), the tokens are cut
+    there first, so every span is exactly its mention.
+    """
+    recipients = [r for a in doc._.awards for r in a.recipients]
+    units = [getattr(r, "unit", None) for r in recipients if hasattr(r, "name")]
     groups = {
-        "org": [(u.start, u.end) for u in doc._.units],
-        "person": [(p.start, p.end) for p in doc._.people],
+        "org": [(u.start, u.end) for u in [*doc._.units, *(u for u in units if u is not None)]],
+        "person": [(p.start, p.end) for p in [*doc._.people, *(r for r in recipients if hasattr(r, "name"))]],
         "honour": [(a.honour.start, a.honour.end) for a in doc._.awards],
         "post": [(t.start, t.end) for t in doc._.titles],
     }
-    _split_tokens_at(doc, {i for spans in groups.values() for span in spans for i in span})
+    doc = _cut_tokens_at(doc, {i for spans in groups.values() for span in spans for i in span})
     for label, spans in groups.items():
         doc.spans[label] = [doc.char_span(a, b, label=label.upper()) for a, b in sorted(set(spans))]
     ents, last = [], -1
     for label in ("person", "org", "honour"):
-        for span in doc.spans[label]:
-            ents.append(span)
+        ents.extend(doc.spans[label])
     ents.sort(key=lambda sp: (sp.start, -len(sp)))
     kept = []
     for span in ents:
@@ -135,18 +140,30 @@ def spans_component(doc: Doc) -> Doc:
     return doc
 
 
-def _split_tokens_at(doc: Doc, cuts: set[int]) -> None:
-    starts = doc._.view.token_starts() if doc._.view else [t.idx for t in doc]
-    known, n = set(starts), len(doc._.view.text) if doc._.view else len(doc.text)
-    inside = sorted({bisect_right(starts, c) - 1 for c in cuts if c not in known and 0 < c < n})
-    with doc.retokenize() as retokenizer:
-        for i in inside:
-            tok = doc[i]
-            inner = [c - tok.idx for c in sorted(cuts) if tok.idx < c < tok.idx + len(tok.text)]
-            if inner:
-                bounds = [0] + inner + [len(tok.text)]
-                orths = [tok.text[a:b] for a, b in zip(bounds, bounds[1:])]
-                retokenizer.split(tok, orths, heads=[(tok, 0)] * len(orths))
+def _cut_tokens_at(doc: Doc, cuts: set[int]) -> Doc:
+    """The same text with token edges added at ``cuts``: a new ``Doc`` made in one pass
+    (spaCy's retokenizer shifts the whole document once per split)."""
+    words, tags = doc.user_data["rjieba"]
+    edges, pos = [], 0
+    for word in words:
+        edges.append(pos)
+        pos += len(word)
+    if cuts <= set(edges) | {pos}:
+        return doc
+    bounds = sorted(set(edges) | {c for c in cuts if 0 < c < pos}) + [pos]
+    tag_at = {a: t for a, t in zip(edges, tags)}
+    new_words, new_tags, current = [], [], "x"
+    text = "".join(words)
+    for a, b in zip(bounds, bounds[1:]):
+        current = tag_at.get(a, current)
+        new_words.append(text[a:b])
+        new_tags.append(current)
+    sentence_starts = {a for a, _ in doc._.view.sentences}
+    starts = [i == 0 or a in sentence_starts for i, a in enumerate(bounds[:-1])]
+    cut = Doc(doc.vocab, words=new_words, spaces=[False] * len(new_words), tags=new_tags, sent_starts=starts)
+    cut.user_data.update(doc.user_data)  # the Doc extensions live in user_data
+    cut.user_data["rjieba"] = (new_words, new_tags)
+    return cut
 
 
 @lru_cache(maxsize=1)

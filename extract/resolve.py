@@ -77,6 +77,8 @@ class Resolver:
         self.facts = DocumentFacts(document=document)
         self.facts.sentences = [norm.to_original(a, b) for a, b in view.sentences]
         self.alias: dict[str, str] = {}  # Simplified surface name -> canonical name
+        self._relations: dict[tuple, Relation] = {}
+        self._mentioned: set[tuple[str, int, int]] = set()
         self.publisher: str | None = None
 
     # -- mentions and entities -------------------------------------------------
@@ -98,7 +100,8 @@ class Resolver:
             ent.aliases.add(self.norm.simplified[start:end])
         ent.org_class = ent.org_class or org_class
         m = self.mention(start, end)
-        if m not in ent.mentions:
+        if (key, start, end) not in self._mentioned:
+            self._mentioned.add((key, start, end))
             ent.mentions.append(m)
         return ent
 
@@ -229,23 +232,23 @@ class Resolver:
     def add_declared_short_forms(self, units) -> None:
         """Bare occurrences of a declared short form are mentions of its unit."""
         s = self.view.text
-        covered = [(u.start, u.end) for u in units]
         for short in self.alias:
             key = self.identity_key.get(self.canon(short))
             if key not in self.facts.entities or len(short) < 2:
                 continue
             for m in re.finditer(re.escape(short), s):
-                if not any(a <= m.start() < b for a, b in covered):
+                if not units.covering(m.start()):
                     self.entity("Organization", key.split(":", 1)[1], m.start(), m.end())
 
     def relate(self, s: str, p: str, o: str, start: int, end: int, post: str | None = None) -> None:
         if s == o:
             return
-        for r in self.facts.relations:
-            if (r.s, r.p, r.o, r.post) == (s, p, o, post):
-                r.evidence.append(self.mention(start, end))
-                return
-        self.facts.relations.append(Relation(s, p, o, post, [self.mention(start, end)]))
+        key = (s, p, o, post)
+        if key in self._relations:
+            self._relations[key].evidence.append(self.mention(start, end))
+            return
+        self._relations[key] = Relation(s, p, o, post, [self.mention(start, end)])
+        self.facts.relations.append(self._relations[key])
 
     # -- people and awards ----------------------------------------------------------
     def unit_key(self, unit, unit_keys) -> str | None:
@@ -262,7 +265,7 @@ class Resolver:
         unit = p.unit
         if unit is None:
             anchor = p.title_start if p.title and p.title_start is not None and p.title_start < p.start else p.start
-            before = [u for u in units if u.end == anchor]
+            before = units.ending_at(anchor)
             unit = before[-1] if before else None
         ukey = self.unit_key(unit, unit_keys)
         starts = [p.start] + ([unit.start] if unit is not None else []) + ([p.title_start] if p.title else [])

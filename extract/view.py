@@ -38,6 +38,7 @@ class TextView:
     token_end: list[int]  # per character: end of its token
     token_tag: list[str]  # per character: its token's POS tag
     sentences: list[tuple[int, int]]
+    _sentence_starts: list[int] | None = None
 
     @classmethod
     def of(cls, doc) -> "TextView":
@@ -64,7 +65,9 @@ class TextView:
 
     def sentence_of(self, i: int) -> int:
         """Index of the sentence holding character ``i`` (the last one past the end)."""
-        k = bisect_right([a for a, _ in self.sentences], i) - 1
+        if self._sentence_starts is None:
+            self._sentence_starts = [a for a, _ in self.sentences]
+        k = bisect_right(self._sentence_starts, i) - 1
         return min(max(k, 0), len(self.sentences) - 1) if self.sentences else 0
 
 
