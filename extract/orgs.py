@@ -34,6 +34,7 @@ _NUMERAL = set("一二三四五六七八九十百0123456789〇零两甲乙丙丁
 _COUNT = re.compile(r"[0-9一二三四五六七八九十百千两]+[个名家位人项支批]$")
 _DATE = re.compile(r"([0-9]+|[一二三四五六七八九十〇]+)[年月日号]$")
 MAX_NAME = 30
+MAX_LEVELS = 8  # levels in one nested name (集团 › 公司 › 分公司 › 厂 › 车间 › 班 › 党支部 is 7)
 _LONGEST_NOT_UNIT = 6  # characters; longer entries of not_units.txt are not checked
 # XX公司(以下简称“XX”): a short form declared for the unit just named.
 DECLARED_SHORT_FORM = re.compile(r"[（(]\s*(?:以下)?简称[:：]?\s*[“\"「]?([^”\"」）)]{1,12}?)[”\"」]?\s*[）)]")
@@ -284,7 +285,11 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
             if qa <= e - 1 < qb:
                 floor = max(floor, qa)
         start = _left_edge(view, e - len(suffix), floor)
-        if found and found[-1].end > start and found[-1].end <= e - len(suffix):
+        chained = found and found[-1].end > start and found[-1].end <= e - len(suffix)
+        if chained and len(found[-1].level_ends) >= MAX_LEVELS:
+            start = max(start, found[-1].end)  # no real name nests deeper: start a new one
+            chained = False
+        if chained:
             prev = found.pop()  # this suffix extends the previous chain: a nested level
             start = prev.start
             levels, classes = prev.level_ends + [e], prev.classes + [cls]

@@ -244,10 +244,6 @@ def test_a_very_long_line(tmp_path):
     assert_anchors_match(graph, graph.facts[0].document.text)
 
 
-@pytest.mark.xfail(strict=True, reason="extract/orgs.py nests every unit suffix of a run into one chain (here 1,110 "
-                                       "levels, names of up to 5,000 characters), and ontology/rdf.py materialises the "
-                                       "transitive closure with rdflib's recursive transitive_objects (RecursionError); "
-                                       "bound the chain and walk it iteratively")
 def test_a_long_run_of_unit_names():
     graph = kg.build_texts({"run": "青禾机械厂检修车间" * 555})
     assert not graph.report.failures, graph.report.failures
