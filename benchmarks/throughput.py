@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -70,10 +71,11 @@ def _build(corpus: Path, out: Path, workers: int) -> dict:
 def _child(corpus: str, out: str, workers: str) -> None:
     from kg.batch import build_archive
 
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     result = build_archive([corpus], out, fmt="nquads", workers=int(workers), force=True, html=False)
     report = result.report
     print(json.dumps({
+        "load": [load, os.getloadavg()[0]], "worker_cpu_seconds": report.worker_cpu_seconds,
         "documents": report.documents, "characters": report.characters, "chunks": report.chunks,
         "extract_seconds": report.extract_seconds, "assemble_seconds": report.assemble_seconds,
         "seconds": time.perf_counter() - started, "client_peak_rss_mb": report.client_peak_rss_mb,
@@ -167,9 +169,8 @@ def main() -> None:
     parser.add_argument("--scaling-megabytes", type=float, default=2.0, help="part built with 1 and 2 workers")
     parser.add_argument("--jieba-megabytes", type=float, default=1.0, help="sample given to jieba.posseg")
     parser.add_argument("--f1-documents", type=int, default=400, help="reports scored with kg.extract.evaluate")
+    parser.add_argument("--scaling-only", action="store_true", help="measure only the 1 -> 2 worker scaling")
     args = parser.parse_args()
-    import os
-
     workers = args.workers or os.cpu_count() or 1
     folder = args.folder
     world_path = folder / "world.json"
@@ -181,6 +182,9 @@ def main() -> None:
         print(f"generated {world['documents']} reports, {world['bytes'] / MB:.1f} MB, in "
               f"{time.perf_counter() - started:.0f} s")
     corpus, gold = folder / "corpus.jsonl", folder / "gold.jsonl"
+    if args.scaling_only:
+        _scaling(corpus, folder, args.scaling_megabytes)
+        return
     print(f"corpus: {world['documents']} reports, {world['bytes'] / MB:.1f} MB of text (both scripts); "
           f"distinct entities mentioned: {world['entities']}")
 
@@ -217,24 +221,37 @@ def main() -> None:
           f"{speed / workers / by_script['Hans']:.3f}x")
     print(f"  ratio to rjieba.tag: {speed / rjieba_speed:.3f}x (goal >= 0.25); per worker "
           f"{speed / workers / rjieba_speed:.3f}x")
+    print(f"  {full['characters'] / full['worker_cpu_seconds']:,.0f} chars per worker CPU-second; load average "
+          f"{full['load'][0]:.1f} at the start, {full['load'][1]:.1f} at the end on {os.cpu_count()} cores")
     print(f"  peak RSS: client {full['client_peak_rss_mb']:,.0f} MB, worker {full['worker_peak_rss_mb']:,.0f} MB "
           f"(goal < 1024 MB per worker)")
     print(f"  graph: {full['summary']}")
 
-    part = _head(corpus, folder / "part.jsonl", args.scaling_megabytes)
+    _scaling(corpus, folder, args.scaling_megabytes)
+    _quality(corpus, gold, Path(full["graph"]), args.f1_documents)
+
+
+def _scaling(corpus: Path, folder: Path, megabytes: float) -> None:
+    part = _head(corpus, folder / "part.jsonl", megabytes)
     one = _build(part, folder / "out-1", 1)
     two = _build(part, folder / "out-2", 2)
     print(f"scaling on {one['characters']:,} chars ({one['documents']} reports): 1 worker "
           f"{one['characters'] / one['seconds']:,.0f} chars/s ({one['seconds']:.1f} s), 2 workers "
           f"{two['characters'] / two['seconds']:,.0f} chars/s ({two['seconds']:.1f} s): "
           f"{one['seconds'] / two['seconds']:.2f}x (goal >= 1.7); extraction only "
-          f"{one['extract_seconds'] / two['extract_seconds']:.2f}x")
+          f"{one['extract_seconds'] / two['extract_seconds']:.2f}x; chars per worker CPU-second "
+          f"{one['characters'] / one['worker_cpu_seconds']:,.0f} and {two['characters'] / two['worker_cpu_seconds']:,.0f} "
+          f"(equal when workers do not slow each other); load average {one['load'][0]:.1f} and "
+          f"{two['load'][0]:.1f} at the starts")
 
-    scores = _entity_f1(corpus, gold, args.f1_documents)
+
+
+def _quality(corpus: Path, gold: Path, graph: Path, documents: int) -> None:
+    scores = _entity_f1(corpus, gold, documents)
     entity = {k: v["f1"] for k, v in scores["entities"].items()}
     relation = {k: v["f1"] for k, v in scores["relations"].items()}
-    print(f"extraction F1 on {args.f1_documents} reports: entities {entity} (goal >= 0.95); relations {relation}")
-    for kind, quality in sorted(_merge_quality(Path(full["graph"]), gold).items()):
+    print(f"extraction F1 on {documents} reports: entities {entity} (goal >= 0.95); relations {relation}")
+    for kind, quality in sorted(_merge_quality(graph, gold).items()):
         print(f"merging over the whole corpus, {kind}: B-cubed precision {quality['precision']:.4f}, recall "
               f"{quality['recall']:.4f}, F1 {quality['f1']:.4f}; {quality['nodes']} nodes for "
               f"{quality['entities']} gold entities ({quality['mentions_matched']} mentions matched to gold spans, "

@@ -208,6 +208,7 @@ class ChunkResult:
     warnings: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this worker's CPU time on the chunk (contention does not count)
     peak_rss_mb: float = 0.0
     worker: int = 0
 
@@ -221,7 +222,7 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
     from kg.extract.pipeline import extract, make_nlp
     from kg.ontology import build_dataset
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     nlp = make_nlp()
     result = ChunkResult(b"", [], worker=os.getpid())
     parts = []
@@ -241,6 +242,7 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
         result.documents.append((document.id, len(document.text)))
     result.nquads = b"".join(parts)
     result.seconds = time.perf_counter() - started
+    result.cpu_seconds = time.process_time() - cpu_started
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -371,7 +373,8 @@ class ChunkStore:
 
     def note(self, key: str, result: ChunkResult) -> dict:
         entry = {"key": key, "documents": result.documents, "failures": result.failures, "empty": result.empty,
-                 "warnings": result.warnings, "seconds": round(result.seconds, 3)}
+                 "warnings": result.warnings, "seconds": round(result.seconds, 3),
+                 "cpu_seconds": round(result.cpu_seconds, 3)}
         with open(self.manifest_path, "a", encoding="utf-8") as manifest:
             manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
             manifest.flush()
@@ -474,6 +477,7 @@ class BatchReport:
     seconds: float = 0.0
     extract_seconds: float = 0.0
     assemble_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0  # summed over the chunks processed in this run
     worker_peak_rss_mb: float = 0.0
     client_peak_rss_mb: float = 0.0
     workers: int = 1
@@ -559,6 +563,7 @@ def process_chunks(
         entry = store.write(chunk.key, result)
         _account(report, entry, processed=True)
         report.worker_peak_rss_mb = max(report.worker_peak_rss_mb, result.peak_rss_mb)
+        report.worker_cpu_seconds += result.cpu_seconds
         characters += chunk.characters
         progress.update(task, advance=len(chunk.documents), chars=characters)
 
