@@ -32,7 +32,7 @@ _FUNCTION_CHARS = set("在的等同和与及为是对被把将从向以于就并
 NOT_TITLE_AFTER = ("会", "台", "部门", "单位", "团")
 # Grades and occupational titles that take a modifier before them (一级引航员, 客户经理).
 _GRADE = re.compile(r"[一二三四五六七八九]级|高级|首席|资深")
-_OCCUPATIONS = ("经理", "工程师", "技师", "主管", "专员", "员")
+_OCCUPATIONS = ("经理", "工程师", "技师", "主管", "专员")
 
 
 @dataclass
@@ -79,7 +79,8 @@ def _title_modifier_start(view, i: int, title: str) -> int:
     m = _GRADE.search(s, max(0, i - 2), i)
     if m and m.end() == i:
         return m.start()
-    if title.endswith(_OCCUPATIONS) and i >= 2 and view.token_start[i - 1] == i - 2 and view.token_end[i - 1] == i:
+    bare_occupation = title in _OCCUPATIONS or (title.endswith("员") and len(title) <= 3)
+    if bare_occupation and i >= 2 and view.token_start[i - 1] == i - 2 and view.token_end[i - 1] == i:
         word = s[i - 2 : i]
         if _common_word(word, "n") and not load_lexicon().unit_suffix(word) and not _ends_unit(s, i):
             return i - 2
