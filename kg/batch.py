@@ -70,6 +70,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.files import atomic_file, atomic_write
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
 from kg.merge import (
@@ -367,8 +368,8 @@ class ChunkStore:
 
     def write(self, key: str, result: ChunkResult) -> dict:
         """Write the chunk file and its index, then note it as finished."""
-        _atomic_write(self.index_path(key), index_lines(result.nquads))
-        _atomic_write(self.path(key), result.nquads)
+        atomic_write(self.index_path(key), index_lines(result.nquads))
+        atomic_write(self.path(key), result.nquads)
         return self.note(key, result)
 
     def note(self, key: str, result: ChunkResult) -> dict:
@@ -383,7 +384,7 @@ class ChunkStore:
 
     def forget(self) -> None:
         """Mark every chunk unfinished (their files stay until the next tidy)."""
-        _atomic_write(self.manifest_path, b"")
+        atomic_write(self.manifest_path, b"")
 
     def composition(self) -> dict | None:
         if not self.composition_path.exists():
@@ -391,38 +392,16 @@ class ChunkStore:
         return json.loads(self.composition_path.read_text(encoding="utf-8"))
 
     def set_composition(self, composition: dict) -> None:
-        _atomic_write(self.composition_path, json.dumps(composition, ensure_ascii=False, indent=1).encode())
+        atomic_write(self.composition_path, json.dumps(composition, ensure_ascii=False, indent=1).encode())
 
     def tidy(self, keep: Iterable[str]) -> None:
         """Drop chunk files and manifest lines the composition no longer uses."""
         keep = set(keep)
         entries = [e for k, e in self.finished().items() if k in keep]
-        _atomic_write(self.manifest_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode())
+        atomic_write(self.manifest_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode())
         for path in [*self.folder.glob("*.nq"), *self.folder.glob("*.index")]:
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    with _atomic_file(path) as out:
-        out.write(data)
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path):
-    """A binary file that replaces ``path`` only once it is complete and on disk."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class _LanguageCaseWriter:
@@ -446,12 +425,6 @@ class _LanguageCaseWriter:
     def finish(self) -> None:
         self.out.write(_restore_language_case(self.pending))
         self.pending = b""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _restore_language_case(data: bytes) -> bytes:
@@ -638,7 +611,7 @@ class BatchResult:
         """The merge decisions as a tab-separated file (kind, rule, members, into, evidence)."""
         rows = [["kind", "rule", "members", "into", "evidence"]] + [r.row() for r in self.records]
         text = "".join("\t".join(cell.replace("\t", " ") for cell in row) + "\n" for row in rows)
-        _atomic_write(Path(path), text.encode("utf-8"))
+        atomic_write(Path(path), text.encode("utf-8"))
         return Path(path)
 
 
@@ -696,7 +669,7 @@ def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: boo
             save(load(nquads, "nquads"), graph_path, "jsonld")
         else:
             source = nquads if per_document else union
-            with _atomic_file(graph_path) as out:
+            with atomic_file(graph_path) as out:
                 if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
                     with open(source, "rb") as lines:
                         shutil.copyfileobj(lines, out)
@@ -958,7 +931,7 @@ def _existing_chunk(target: Path, store: ChunkStore) -> str:
                 raise BatchError(f"{target}: not a valid graph: {error}") from None
         if next(iter(existing.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
             raise BatchError(f"{target}: has triples outside named graphs; kg add needs one named graph per document")
-        with _atomic_file(store.path(key)) as out:
+        with atomic_file(store.path(key)) as out:
             for graph in sorted(existing.named_graphs(), key=lambda g: g.value):
                 ox.serialize(existing.quads_for_pattern(None, None, None, graph), out, ox.RdfFormat.N_QUADS)
         del existing
