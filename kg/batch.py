@@ -274,6 +274,23 @@ def terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def _scratch_folder(parent: Path):
+    """A temporary folder removed however the block ends; a signal cannot land between its
+    creation and the cleanup being in place (Ctrl-C or kill right then left it behind)."""
+    folder = None
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            folder = Path(tempfile.mkdtemp(prefix=".assembly-", dir=parent))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal lands here
+        yield folder
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class _InlineExecutor(cf.Executor):
     """Runs each task in this process when it is submitted (``workers=1``)."""
 
@@ -649,8 +666,7 @@ def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: boo
     resolver = Resolver.of(index or documents)
     graph_path = Path(graph_path)
     _, ox_format, per_document = FORMATS[fmt]
-    with tempfile.TemporaryDirectory(prefix=".assembly-", dir=graph_path.parent) as scratch:
-        scratch = Path(scratch)
+    with _scratch_folder(graph_path.parent) as scratch:
         nquads, union = scratch / "graph.nq", scratch / "union.nt"
         links: set[tuple[str, str]] = set()
         with open(nquads, "w", encoding="utf-8") as per_graph, open(union, "w", encoding="utf-8") as merged:
