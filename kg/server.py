@@ -41,7 +41,8 @@ import pyoxigraph as ox
 import typer
 
 from kg.sparql import (
-    GRAPH_FORMATS, OUTPUT_PREFIXES, RESULT_FORMATS, GraphLoadError, open_store, serialize_result,
+    GRAPH_FORMATS, OPAQUE_TEXT, OUTPUT_PREFIXES, RESULT_FORMATS, GraphLoadError, QueryError, check_nesting, open_store,
+    serialize_result,
 )
 
 # Media types per result kind, in order of preference; the first is the default.
@@ -77,15 +78,6 @@ UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY"
 QUERY_KEYWORDS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 
 # Strings, IRIs and comments, which may contain any word without it being a keyword.
-_OPAQUE = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
 _KEYWORD = re.compile(r"(?<![\w:?$@\-])([A-Za-z]+)(?![\w:\-])")
 
 
@@ -103,7 +95,7 @@ def sparql_keywords(sparql: str) -> list[str]:
     >>> sparql_keywords('SELECT * WHERE { ?s ?p "SERVICE" } # SERVICE')
     ['SELECT', 'WHERE']
     """
-    code = _OPAQUE.sub(" ", sparql)
+    code = OPAQUE_TEXT.sub(" ", sparql)
     return [word.upper() for word in _KEYWORD.findall(code)]
 
 
@@ -113,6 +105,10 @@ def check_read_only(sparql: str) -> str:
     Raises :class:`Refused` for updates (including ``LOAD``) and for ``SERVICE``,
     which would make the server fetch from other hosts.
     """
+    try:
+        check_nesting(sparql)
+    except QueryError as error:
+        raise Refused(HTTPStatus.BAD_REQUEST, str(error)) from None
     words = sparql_keywords(sparql)
     if "SERVICE" in words:
         raise Refused(HTTPStatus.FORBIDDEN, "SERVICE (federated query) is not allowed on this endpoint")

@@ -285,9 +285,41 @@ def parse_params(pairs: Iterable[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- queries
 
+# Strings, IRIs and comments: text whose words and brackets are not SPARQL syntax.
+OPAQUE_TEXT = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+MAX_NESTING = 200  # levels of {…} and (…); pyoxigraph's parser overflows its stack at a few thousand
+
+
+def check_nesting(sparql: str) -> None:
+    """Refuse a query nested deeper than ``MAX_NESTING``: a parser crash, not an answer, would follow.
+
+    >>> check_nesting('SELECT * WHERE { { ?s ?p "{{{{" } }')
+    >>> check_nesting("SELECT * WHERE " + "{" * 500 + "}" * 500)
+    Traceback (most recent call last):
+    kg.sparql.QueryError: query nested 500 deep; at most 200 levels of {} and () are accepted
+    """
+    depth = deepest = 0
+    for ch in OPAQUE_TEXT.sub(" ", sparql):
+        if ch in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"query nested {deepest} deep; at most {MAX_NESTING} levels of {{}} and () are accepted")
+
 
 def execute(store: ox.Store, sparql: str) -> Result:
     """Run a query on ``store`` with the default graph as the union of all graphs."""
+    check_nesting(sparql)
     try:
         return store.query(sparql, use_default_graph_as_union=True)
     except SyntaxError as error:
