@@ -96,7 +96,7 @@ def _honours_after(text: str, pos: int, hi: int, strong: bool) -> list[HonourMen
                 pos += 1
         if text.startswith("等", pos):
             pos += 1
-        titled = any(text.startswith(t, pos) for t in lex.cues if lex.cues[t] == "title")
+        titled = any(text.startswith(t, pos) for t in lex.cues_of("title"))
         for a, b in quotes:
             name = text[a:b]
             if titled or _ends_with_honour_head(name) or (strong and len(name) >= 4):
@@ -144,7 +144,8 @@ def _ends_with_honour_head(name: str) -> str | None:
 @lru_cache(maxsize=1)
 def _cue_pattern():
     """Every place an award may be stated: a cue word (longest first), 被, or a clause end."""
-    cues = sorted((c for c, r in load_lexicon().cues.items() if r != "title"), key=len, reverse=True)
+    lex = load_lexicon()
+    cues = sorted(lex.cues_of("receive") + lex.cues_of("confer"), key=len, reverse=True)
     return re.compile("(?=(" + "|".join(map(re.escape, cues)) + "|被|[；;]))")
 
 
@@ -233,11 +234,11 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodi
 def _passive(view, units, people, lo, hi, clause_lo, at, doc_date):
     """被[body]授予/评为“H”: recipients before 被, the conferring bodies after it."""
     lex = load_lexicon()
-    named = _unit_chain(view.text, units, at + 1, tuple(c for c, r in lex.cues.items() if r == "confer"))
+    named = _unit_chain(view.text, units, at + 1, lex.cues_of("confer"))
     if not named:
         return []
     bodies, after = named
-    cue = next(c for c in sorted(lex.cues, key=len, reverse=True) if view.text.endswith(c, 0, after))
+    cue = lex.cue_ending_at(view.text, after)
     return _receive(view, units, people, lo, hi, clause_lo, after - len(cue), cue, doc_date, bodies)
 
 
@@ -268,11 +269,11 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, inher
     pos = cue_at + len(cue)
     date = find_date(s[:hi], lo, cue_at, doc_date)
     awards: list[AwardMention] = []
-    confer_cues = [c for c, r in load_lexicon().cues.items() if r == "confer"]
+    confer_cues = load_lexicon().cues_of("confer")
     while pos < hi:
         while pos < hi and s[pos] in "了，,、和及以":
             pos += 1
-        cue = next((c for c in sorted(confer_cues, key=len, reverse=True) if s.startswith(c, pos)), None)
+        cue = next((c for c in confer_cues if s.startswith(c, pos)), None)
         if cue:  # …命名A为“X”，授予B“Y”称号: the same body goes on conferring
             pos += len(cue)
         clause_end = _clause_end(s, pos, hi)

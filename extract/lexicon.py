@@ -72,7 +72,15 @@ class Lexicon:
         return _table({c: c for c in self.cues})
 
     def cues_of(self, role: str) -> tuple[str, ...]:
-        return tuple(sorted((c for c, r in self.cues.items() if r == role), key=len, reverse=True))
+        """The cue words of one role (``receive``, ``confer``, ``title``), longest first."""
+        return self._cues_by_role.get(role, ())
+
+    @cached_property
+    def _cues_by_role(self) -> dict[str, tuple[str, ...]]:
+        roles: dict[str, list[str]] = {}
+        for cue, role in self.cues.items():
+            roles.setdefault(role, []).append(cue)
+        return {role: tuple(sorted(cues, key=len, reverse=True)) for role, cues in roles.items()}
 
 
 def _table(words: dict) -> tuple[int, dict, tuple[int, ...]]:

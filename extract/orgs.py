@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from kg.extract.lexicon import load_lexicon
@@ -62,7 +62,6 @@ class UnitMention:
     classes: list[str]
     anaphor: str | None = None  # leading 公司/集团 that stands for the publisher ("" before a bare 党委)
     external: bool = False  # a state, party or mass body outside the publisher (省总工会, 共青团省委)
-    names: list[str] = field(default_factory=list)  # canonical level names, set by resolution
 
     def level_names(self) -> list[str]:
         return [self.text[: e - self.start] for e in self.level_ends]
@@ -297,9 +296,7 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
             continue
         else:
             levels, classes = [e], [cls]
-        unit = _make_unit(s, start, levels, classes, suffix, attach)
-        if unit:
-            found.append(unit)
+        found.append(UnitMention(start, levels[-1], s[start : levels[-1]], list(levels), list(classes)))
     checked = [u for u in (_check(u, lex) for u in found) if u]
     # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
     quote_start_by_end = {b: a for a, b in quotes}
@@ -324,11 +321,6 @@ def _split_prefix(unit: UnitMention, prefixes: set[str], longest: int) -> UnitMe
                 unit.classes = ["Company"] + unit.classes
             break
     return unit
-
-
-def _make_unit(s: str, start: int, levels: list[int], classes: list[str], suffix: str, attach: str):
-    text = s[start : levels[-1]]
-    return UnitMention(start, levels[-1], text, list(levels), list(classes))
 
 
 def _check(unit: UnitMention, lex) -> UnitMention | None:
@@ -445,5 +437,4 @@ def _head_free(rest: str) -> bool:
     """After a leading 公司, the rest starts with a sub-unit, not with more name (公司党组 vs 公司化)."""
     if not rest:
         return True
-    lex = load_lexicon()
     return _starts_suffix(rest) or any(rest.startswith(w) for w in ("直属", "机关", "所属", "下属", "本部", "总部"))

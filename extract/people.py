@@ -122,7 +122,8 @@ def plausible_name(name: str, strict: bool = True) -> bool:
 def _common_word(word: str, tags: str | None = None) -> bool:
     if not rjieba.has_word(word):
         return False
-    tag = rjieba.tag(word)[0][1] if len(rjieba.tag(word)) == 1 else ""
+    tagged = rjieba.tag(word)
+    tag = tagged[0][1] if len(tagged) == 1 else ""
     if tag.startswith("nr"):
         return False
     return tags is None or tag[:1] in tags

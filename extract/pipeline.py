@@ -22,7 +22,7 @@ maps its offsets back to the original, and ``doc._.document`` holds the metadata
 """
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from functools import lru_cache
 
 import numpy

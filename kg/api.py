@@ -24,17 +24,6 @@ from kg.extract.facts import Document, DocumentFacts
 from kg.extract.reader import InputError, make_document, read_documents
 from kg.ontology.namespaces import KG, ORG, SCHEMA
 
-_PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX schema: <https://schema.org/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#>
-PREFIX kg: <https://w3id.org/orgkg/ontology#>
-"""
-
-
 @dataclass(frozen=True)
 class Organisation:
     iri: str
@@ -122,11 +111,11 @@ class KnowledgeGraph:
         The usual prefixes (rdfs, skos, org, schema, prov, nif, kg) are predeclared.
         Keyword arguments fill the question's parameters.
         """
-        from kg.sparql import apply_params, resolve_query, select_rows
+        from kg.sparql import OUTPUT_PREFIXES, apply_params, resolve_query, select_rows
 
         text = apply_params(resolve_query(sparql), params)
         if "PREFIX kg:" not in text and "prefix kg:" not in text:
-            text = _PREFIXES + text
+            text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in OUTPUT_PREFIXES.items()) + text
         return select_rows(self.store(), text)
 
     # -- views -------------------------------------------------------------------------
