@@ -221,7 +221,7 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
     A document whose extraction fails is reported and left out; the others go on.
     """
     from kg.extract.pipeline import extract, make_nlp
-    from kg.ontology import build_dataset
+    from kg.ontology.rdf import document_nquads
 
     started, cpu_started = time.perf_counter(), time.process_time()
     nlp = make_nlp()
@@ -231,7 +231,7 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                data = build_dataset([extract(document, nlp)]).serialize(format="nquads", encoding="utf-8")
+                data = document_nquads(extract(document, nlp))
             except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
                 result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
                 continue
@@ -239,7 +239,7 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
                                if not issubclass(w.category, DeprecationWarning))
         if not document.text.strip():
             result.empty.append(document.id)
-        parts.append(b"\n".join(sorted(set(data.split(b"\n")) - {b""})) + b"\n")
+        parts.append(data)
         result.documents.append((document.id, len(document.text)))
     result.nquads = b"".join(parts)
     result.seconds = time.perf_counter() - started

@@ -633,10 +633,10 @@ def index_lines(nquads: bytes) -> bytes:
 
 def graphs_of_facts(facts: Iterable) -> Iterator[DocumentTriples]:
     """Each document's graph as triples (from :class:`~kg.extract.facts.DocumentFacts`)."""
-    from kg.ontology import build_dataset
+    from kg.ontology.rdf import document_nquads
 
     for document_facts in facts:
-        data = build_dataset([document_facts]).serialize(format="nquads", encoding="utf-8")
+        data = document_nquads(document_facts)
         yield from read_nquads(data.decode("utf-8").splitlines())
 
 

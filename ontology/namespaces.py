@@ -13,6 +13,7 @@ False
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -66,10 +67,12 @@ def _hash(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+@lru_cache(maxsize=1 << 16)  # names recur across a corpus' reports
 def org_iri(name: str) -> URIRef:
     return KGD[f"org/{_segment(name)}"]
 
 
+@lru_cache(maxsize=1 << 16)
 def person_iri(name: str, unit: str | None = None) -> URIRef:
     """People are told apart by the unit the text links them to (homonyms stay apart)."""
     if unit:
@@ -77,14 +80,17 @@ def person_iri(name: str, unit: str | None = None) -> URIRef:
     return KGD[f"person/{_segment(name)}"]
 
 
+@lru_cache(maxsize=1 << 16)
 def honour_iri(name: str) -> URIRef:
     return KGD[f"honour/{_segment(name)}"]
 
 
+@lru_cache(maxsize=1 << 16)
 def role_iri(title: str) -> URIRef:
     return KGD[f"role/{_segment(title)}"]
 
 
+@lru_cache(maxsize=1 << 16)
 def post_iri(title: str, unit: str) -> URIRef:
     return KGD[f"post/{_segment(unit)}/{_segment(title)}"]
 

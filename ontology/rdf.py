@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date as _date
+from typing import Any
 from urllib.parse import quote
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -59,6 +60,13 @@ _DATE_PATTERN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Characters kept as they are when a document URL becomes an IRI (RFC 3986 reserved + '%').
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+# Terms looked up once: an rdflib namespace attribute costs a call each time.
+_TYPE, _LABEL, _ALT_LABEL, _DERIVED_FROM = RDF.type, RDFS.label, SKOS.altLabel, PROV.wasDerivedFrom
+_SUB_ORGANIZATION_OF, _TRANSITIVE_SUB_ORGANIZATION_OF = ORG.subOrganizationOf, ORG.transitiveSubOrganizationOf
+_MEMBER_OF, _SENTENCE = ORG.memberOf, KG.sentence
+_NIF_STRING, _NIF_PHRASE, _REFERENCE_CONTEXT = NIF.String, NIF.Phrase, NIF.referenceContext
+_BEGIN_INDEX, _END_INDEX, _ANCHOR_OF = NIF.beginIndex, NIF.endIndex, NIF.anchorOf
+_ORG_CLASS_IRIS = {name: KG[name] for name in ORG_CLASSES}
 
 
 def build_dataset(facts: Iterable[DocumentFacts]) -> Dataset:
@@ -78,8 +86,23 @@ def build_dataset(facts: Iterable[DocumentFacts]) -> Dataset:
 def add_document(dataset: Dataset, facts: DocumentFacts) -> URIRef:
     """Put one document's facts into ``dataset``, replacing its earlier graph; return the graph IRI."""
     graph_iri = remove_document(dataset, facts.document.id)
-    _DocumentGraph(dataset.graph(graph_iri), facts).build()
+    graph = dataset.graph(graph_iri)
+    for triple in _DocumentTriples(facts, _rdflib_literal).build():
+        graph.add(triple)
     return graph_iri
+
+
+def document_nquads(facts: DocumentFacts) -> bytes:
+    """One document's named graph as N-Quads, lines sorted and unique: the same triples as
+    :func:`add_document` (language tags as written, ``zh-Hans``), without an rdflib graph.
+
+    >>> from kg.extract.facts import Document, DocumentFacts
+    >>> print(document_nquads(DocumentFacts(document=Document(id="d1", text="x"))).decode().splitlines()[0])
+    <https://w3id.org/orgkg/id/doc/d1> <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#isString> "x" <https://w3id.org/orgkg/id/doc/d1> .
+    """
+    graph = f"<{doc_iri(facts.document.id)}> .\n"
+    lines = {f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in _DocumentTriples(facts, _NTriplesLiteral.of).build()}
+    return "".join(sorted(lines)).encode("utf-8")
 
 
 def remove_document(dataset: Dataset, doc_id: str) -> URIRef:
@@ -114,12 +137,13 @@ def materialise_transitive_suborganizations(graph: Graph) -> None:
                 graph.add((child, ORG.transitiveSubOrganizationOf, ancestor))
 
 
-def typed_date(text: str) -> Literal | None:
-    """``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` for an ISO date as precise as known.
+def date_datatype(text: str) -> tuple[str, None, URIRef] | None:
+    """(lexical form, no language, ``xsd:date``/``xsd:gYearMonth``/``xsd:gYear``) for an ISO date
+    as precise as known, or None when ``text`` is not a valid one.
 
-    >>> typed_date("2011-07").datatype == XSD.gYearMonth
+    >>> date_datatype("2011-07")[2] == XSD.gYearMonth
     True
-    >>> typed_date("2011-02-30") is None
+    >>> date_datatype("2011-02-30") is None
     True
     """
     match = _DATE_PATTERN.fullmatch(text.strip())
@@ -129,44 +153,90 @@ def typed_date(text: str) -> Literal | None:
     try:
         if day:
             _date(int(year), int(month), int(day))
-            return Literal(match.group(0), datatype=XSD.date)
+            return match.group(0), None, XSD.date
         if month:
             _date(int(year), int(month), 1)
-            return Literal(match.group(0), datatype=XSD.gYearMonth)
+            return match.group(0), None, XSD.gYearMonth
     except ValueError:
         return None
-    return Literal(year, datatype=XSD.gYear)
+    return year, None, XSD.gYear
 
 
-class _DocumentGraph:
-    """Writes the triples of one document into its named graph."""
+def _rdflib_literal(lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> Literal:
+    return Literal(lexical, lang=lang, datatype=datatype)
 
-    def __init__(self, graph: Graph, facts: DocumentFacts):
-        self.graph = graph
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+class _NTriplesLiteral(str):
+    """A literal already written as N-Triples text (``"…"@zh-Hans``, ``"…"^^<…>``)."""
+
+    @classmethod
+    def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
+        text = f'"{lexical.translate(_ESCAPES)}"'
+        if lang:
+            return cls(f"{text}@{lang}")
+        if datatype:
+            return cls(f"{text}^^<{datatype}>")
+        return cls(text)
+
+
+def _nt(term) -> str:
+    return term if type(term) is _NTriplesLiteral else f"<{term}>"
+
+
+class _DocumentTriples:
+    """The triples of one document's named graph, made with ``literal`` (rdflib or N-Triples text).
+
+    IRIs are rdflib ``URIRef``; literals are whatever ``literal(lexical, lang, datatype)`` makes,
+    so the same code feeds an rdflib graph (:func:`add_document`) and fast N-Quads text
+    (:func:`document_nquads`). Each mention node is written once however often it is cited.
+    """
+
+    def __init__(self, facts: DocumentFacts, literal: Callable[..., Any]):
         self.facts = facts
+        self.literal = literal
         self.document = facts.document
-        self.doc = graph.identifier
+        self.doc = doc_iri(self.document.id)
         self.hant = self.document.script == "Hant"
         self.iris = self._entity_iris()
+        self.triples: list[tuple] = []
+        self.add = self.triples.append
+        self._mentions: dict[tuple[int, int], URIRef] = {}
+        self._parents: dict[URIRef, set[URIRef]] = {}
         self._hant_text = None  # normalised view of the text, made when a role label needs it
 
-    def build(self) -> None:
+    def build(self) -> list[tuple]:
         self._add_document()
         for entity in self.facts.entities.values():
             self._add_entity(entity)
         for relation in self.facts.relations:
             s, o = self._iri(relation.s), self._iri(relation.o)
             if relation.p == "subOrganizationOf":
-                self.graph.add((s, ORG.subOrganizationOf, o))
+                self.add((s, _SUB_ORGANIZATION_OF, o))
+                self._parents.setdefault(s, set()).add(o)
             elif relation.p == "memberOf":
-                self.graph.add((s, ORG.memberOf, o))
+                self.add((s, _MEMBER_OF, o))
             elif relation.p == "holdsPost":
                 self._add_post(s, relation.o, relation.post, relation.evidence)
             else:
                 raise self._error(f"unknown relation predicate {relation.p!r}")
         for award in self.facts.awards:
             self._add_award(award)
-        materialise_transitive_suborganizations(self.graph)
+        self._add_transitive_suborganizations()
+        return self.triples
+
+    def _add_transitive_suborganizations(self) -> None:
+        for child in self._parents:
+            seen, todo = set(), list(self._parents[child])
+            while todo:
+                ancestor = todo.pop()
+                if ancestor in seen:
+                    continue
+                seen.add(ancestor)
+                todo.extend(self._parents.get(ancestor, ()))
+            self.triples.extend((child, _TRANSITIVE_SUB_ORGANIZATION_OF, a) for a in seen if a != child)
 
     # -- identity
 
@@ -193,7 +263,7 @@ class _DocumentGraph:
         return ValueError(f"document {self.document.id!r}: {problem}")
 
     def _warn(self, problem: str) -> None:
-        warnings.warn(str(self._error(problem)), stacklevel=3)
+        warnings.warn(str(self._error(problem)), stacklevel=4)
 
     def _iri(self, key: str) -> URIRef:
         try:
@@ -204,16 +274,16 @@ class _DocumentGraph:
     # -- nodes
 
     def _add_document(self) -> None:
-        add, doc, document = self.graph.add, self.doc, self.document
-        add((doc, RDF.type, SCHEMA.NewsArticle))
-        add((doc, RDF.type, NIF.Context))
-        add((doc, NIF.isString, Literal(document.text)))
+        add, doc, document, literal = self.add, self.doc, self.document, self.literal
+        add((doc, _TYPE, SCHEMA.NewsArticle))
+        add((doc, _TYPE, NIF.Context))
+        add((doc, NIF.isString, literal(document.text)))
         if document.title:
-            add((doc, SCHEMA.headline, Literal(document.title, lang=HANT if self.hant else HANS)))
+            add((doc, SCHEMA.headline, literal(document.title, HANT if self.hant else HANS)))
         if document.date:
             self._add_date(doc, SCHEMA.datePublished, document.date)
         if document.author:
-            add((doc, SCHEMA.author, Literal(document.author)))
+            add((doc, SCHEMA.author, literal(document.author)))
         if document.url:
             url = quote(document.url.strip(), safe=_URL_SAFE)
             if _ABSOLUTE_IRI.match(url):
@@ -238,37 +308,41 @@ class _DocumentGraph:
         return None
 
     def _add_entity(self, entity: Entity) -> None:
-        add, node = self.graph.add, self.iris[entity.key]
-        add((node, RDF.type, ENTITY_CLASSES[entity.type]))
+        add, node = self.add, self.iris[entity.key]
+        add((node, _TYPE, ENTITY_CLASSES[entity.type]))
         if entity.org_class:
             if entity.org_class not in ORG_CLASSES:
                 raise self._error(f"{entity.key!r} has unknown org_class {entity.org_class!r}")
-            add((node, RDF.type, KG[entity.org_class]))
+            add((node, _TYPE, _ORG_CLASS_IRIS[entity.org_class]))
         self._add_labels(node, entity.name, entity.label_hant)
         for alias in sorted(entity.aliases):
-            add((node, SKOS.altLabel, Literal(alias, lang=HANS)))
+            add((node, _ALT_LABEL, self.literal(alias, HANS)))
         for mention in entity.mentions:
-            add((node, PROV.wasDerivedFrom, self._mention(mention)))
+            add((node, _DERIVED_FROM, self._mention(mention)))
 
     def _add_labels(self, node: URIRef, name: str, label_hant: str | None) -> None:
-        self.graph.add((node, RDFS.label, Literal(name.strip(), lang=HANS)))
+        self.add((node, _LABEL, self.literal(name.strip(), HANS)))
         if self.hant and label_hant:
-            self.graph.add((node, RDFS.label, Literal(label_hant, lang=HANT)))
+            self.add((node, _LABEL, self.literal(label_hant, HANT)))
 
     def _mention(self, mention: Mention) -> URIRef:
+        span = (mention.start, mention.end)
+        node = self._mentions.get(span)
+        if node is not None:
+            return node
         text = self.document.text
         if not 0 <= mention.start < mention.end <= len(text):
             raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
-        node = mention_iri(self.document.id, mention.start, mention.end)
-        add = self.graph.add
-        add((node, RDF.type, NIF.String))
-        add((node, RDF.type, NIF.Phrase))
-        add((node, NIF.referenceContext, self.doc))
-        add((node, NIF.beginIndex, Literal(mention.start, datatype=XSD.nonNegativeInteger)))
-        add((node, NIF.endIndex, Literal(mention.end, datatype=XSD.nonNegativeInteger)))
-        add((node, NIF.anchorOf, Literal(text[mention.start : mention.end])))
+        node = self._mentions[span] = mention_iri(self.document.id, mention.start, mention.end)
+        add, literal = self.add, self.literal
+        add((node, _TYPE, _NIF_STRING))
+        add((node, _TYPE, _NIF_PHRASE))
+        add((node, _REFERENCE_CONTEXT, self.doc))
+        add((node, _BEGIN_INDEX, literal(str(mention.start), None, XSD.nonNegativeInteger)))
+        add((node, _END_INDEX, literal(str(mention.end), None, XSD.nonNegativeInteger)))
+        add((node, _ANCHOR_OF, literal(text[mention.start : mention.end])))
         if 0 <= mention.sentence < len(self.facts.sentences):
-            add((node, KG.sentence, Literal(self.facts.sentence_text(mention.sentence))))
+            add((node, _SENTENCE, literal(self.facts.sentence_text(mention.sentence))))
         return node
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
@@ -276,16 +350,16 @@ class _DocumentGraph:
             raise self._error(f"holdsPost relation to {unit_key!r} has no post title")
         unit = self.facts.entities[unit_key]
         post, role = post_iri(title, unit.name), role_iri(title)
-        add = self.graph.add
+        add = self.add
         add((holder, ORG.holds, post))
-        add((post, RDF.type, ORG.Post))
+        add((post, _TYPE, ORG.Post))
         add((post, ORG.postIn, self._iri(unit_key)))
         add((post, ORG.role, role))
-        add((post, RDFS.label, Literal(f"{unit.name.strip()}{title.strip()}", lang=HANS)))
-        add((role, RDF.type, ORG.Role))
+        add((post, _LABEL, self.literal(f"{unit.name.strip()}{title.strip()}", HANS)))
+        add((role, _TYPE, ORG.Role))
         self._add_labels(role, title, self._surface_form(title) if self.hant else None)
         for mention in evidence:
-            add((post, PROV.wasDerivedFrom, self._mention(mention)))
+            add((post, _DERIVED_FROM, self._mention(mention)))
 
     def _surface_form(self, simplified: str) -> str | None:
         """How a Simplified title is written in this (Traditional) document, pinyin removed.
@@ -300,7 +374,7 @@ class _DocumentGraph:
         return self._hant_text.text[start : start + len(simplified.strip())]
 
     def _add_award(self, award: Award) -> None:
-        add = self.graph.add
+        add = self.add
         honour = self._iri(award.honour)
         body = self._iri(award.conferred_by) if award.conferred_by else None
         recipients = [self._iri(key) for key in award.recipients]
@@ -319,7 +393,7 @@ class _DocumentGraph:
             None if body is None else str(body),
             award.count,
         )
-        add((node, RDF.type, KG.Award))
+        add((node, _TYPE, KG.Award))
         add((node, KG.honour, honour))
         for recipient in recipients:
             add((node, KG.recipient, recipient))
@@ -328,15 +402,15 @@ class _DocumentGraph:
         if award.date:
             self._add_date(node, KG.date, award.date)
         if award.count:
-            add((node, KG.recipientCount, Literal(award.count, datatype=XSD.integer)))
+            add((node, KG.recipientCount, self.literal(str(award.count), None, XSD.integer)))
         if award.recipient_kind:
-            add((node, KG.recipientKind, Literal(award.recipient_kind, lang=HANS)))
+            add((node, KG.recipientKind, self.literal(award.recipient_kind, HANS)))
         for mention in award.evidence:
-            add((node, PROV.wasDerivedFrom, self._mention(mention)))
+            add((node, _DERIVED_FROM, self._mention(mention)))
 
     def _add_date(self, node: URIRef, predicate: URIRef, text: str) -> None:
-        literal = typed_date(text)
-        if literal is None:
+        typed = date_datatype(text)
+        if typed is None:
             self._warn(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")
             return
-        self.graph.add((node, predicate, literal))
+        self.add((node, predicate, self.literal(*typed)))

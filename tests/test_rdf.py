@@ -17,7 +17,7 @@ from kg.extract.facts import Award, Document, DocumentFacts, Entity, Mention, Re
 from kg.extract.normalize import normalize
 from kg.ontology.io import FORMATS, GraphParseError, load, save
 from kg.ontology.namespaces import KG, NIF, ORG, PROV, SCHEMA, doc_iri, honour_iri, org_iri, person_iri, role_iri
-from kg.ontology.rdf import add_document, build_dataset, merged_graph, remove_document
+from kg.ontology.rdf import add_document, build_dataset, document_nquads, merged_graph, remove_document
 from kg.ontology.validate import validate
 
 SUFFIX = {"turtle": ".ttl", "nt": ".nt", "jsonld": ".jsonld", "trig": ".trig", "nquads": ".nq"}
@@ -241,6 +241,20 @@ def test_transitive_sub_organisations_across_documents(dataset, merged):
     assert (org_iri("示例机械公司第一分厂党委"), ORG.transitiveSubOrganizationOf, org_iri("示例机械公司")) in hant
 
 
+def _quads(dataset: Dataset) -> set:
+    return {(s, p, o, g.identifier if isinstance(g, Graph) else g) for s, p, o, g in dataset.quads()}
+
+
+def test_nquads_text_holds_the_same_quads_as_the_dataset(documents, dataset):
+    parts = [document_nquads(facts) for facts in documents]
+    for part in parts:  # each document's lines sorted and unique, ready for a merge
+        lines = part.decode("utf-8").splitlines()
+        assert lines == sorted(set(lines))
+    data = b"".join(parts)
+    assert '"@zh-Hant' in data.decode() and "@zh-hant" not in data.decode()  # tags as written, not lowercased
+    assert _quads(Dataset().parse(data=data, format="nquads")) == _quads(dataset)
+
+
 def test_add_document_replaces_its_graph(documents):
     dataset = build_dataset(documents)
     changed = hans_document()
@@ -359,6 +373,7 @@ def test_any_names_round_trip_in_every_format(tmp_path, unit, person, title):
     facts = DocumentFacts(doc, {u.key: u, p.key: p}, [Relation(p.key, "holdsPost", u.key, post=title)],
                           sentences=[(0, len(unit) + 1), (len(unit) + 1, len(text))])
     dataset = build_dataset([facts])
+    assert _quads(Dataset().parse(data=document_nquads(facts), format="nquads")) == _quads(dataset)
     for name in FORMATS:
         path = tmp_path / f"h{SUFFIX[name]}"
         save(dataset, path)
