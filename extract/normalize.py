@@ -1,9 +1,10 @@
 """Text normalisation with a character offset map back to the original.
 
-Machine-converted reports carry pinyin after ambiguous characters (``創(chuàng)``);
-those annotations are removed, and a Simplified view (OpenCC ``t2s``) of the same
-length is made for matching. ``NormalizedText.to_original`` maps any span of the
-normalised text back to exact offsets in the original.
+Machine-converted reports carry pinyin after ambiguous characters (``創(chuàng)``),
+and copied text carries invisible format characters (zero-width spaces and joiners,
+bidi marks, soft hyphens, BOMs) inside names; both are removed, and a Simplified view
+(OpenCC ``t2s``) of the same length is made for matching. ``NormalizedText.to_original``
+maps any span of the normalised text back to exact offsets in the original.
 
 >>> n = normalize("創(chuàng)先爭優(yōu)")
 >>> n.text, n.simplified
@@ -12,6 +13,9 @@ normalised text back to exact offsets in the original.
 (10, 12)
 >>> n.original[10:12]
 '爭優'
+>>> n = normalize("主任\u202e王\u200b小明")
+>>> n.text, n.to_original(2, 5)
+('主任王小明', (3, 7))
 """
 from __future__ import annotations
 
@@ -36,6 +40,19 @@ _PINYIN = re.compile(
     rf"{_SYLLABLE}(?:{_SPACE}+{_SYLLABLE})*{_SPACE}*[)）]"
 )
 _FULLWIDTH_SPACE = "\u3000"
+
+
+@lru_cache(maxsize=1)
+def _maybe_format_character() -> re.Pattern:
+    """A format character (Unicode category Cf) of the Basic Multilingual Plane, or any
+    character beyond it: a check at C speed that most texts pass without a match.
+
+    The astral planes hold a few format characters among emoji and rare ideographs;
+    listing them in the class would slow every search fourfold, so they are told apart
+    one by one.
+    """
+    bmp = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf")
+    return re.compile(f"[{re.escape(bmp)}\U00010000-\U0010ffff]")
 
 
 @lru_cache(maxsize=1)
@@ -82,22 +99,44 @@ class NormalizedText:
 
 
 def normalize(original: str) -> NormalizedText:
-    """Strip pinyin annotations and NFKC-fold full-width spaces; keep an offset map."""
+    """Strip format characters, then pinyin annotations, and NFKC-fold full-width forms; keep an offset map.
+
+    Format characters go first, so an annotation is found as if they were not there
+    (``創\u200b(chuàng)``).
+    """
+    visible, visible_offsets = _strip_format_characters(original)
     kept: list[str] = []
     offsets: list[int] = []
     pos = 0
-    for m in _PINYIN.finditer(original):
-        _keep(original, pos, m.start(), kept, offsets)
+    for m in _PINYIN.finditer(visible):
+        _keep(visible, pos, m.start(), kept, offsets)
         pos = m.end()
-    _keep(original, pos, len(original), kept, offsets)
+    _keep(visible, pos, len(visible), kept, offsets)
+    if visible_offsets is not None:
+        offsets = [visible_offsets[i] for i in offsets]
     offsets.append(len(original))
     text = "".join(kept)
     return NormalizedText(original, text, to_simplified(text), tuple(offsets))
 
 
-def _keep(original: str, start: int, end: int, kept: list[str], offsets: list[int]) -> None:
+def _strip_format_characters(original: str) -> tuple[str, list[int] | None]:
+    """``original`` without format characters (zero-width spaces and joiners, bidi marks,
+    soft hyphens, BOMs: Unicode category Cf) and the original index of each character
+    left; ``None`` when there was nothing to strip, the common case.
+
+    Line and paragraph separators are not format characters, so sentence ends stay.
+    """
+    if _maybe_format_character().search(original) is None:
+        return original, None
+    offsets = [i for i, ch in enumerate(original) if unicodedata.category(ch) != "Cf"]
+    if len(offsets) == len(original):
+        return original, None
+    return "".join(original[i] for i in offsets), offsets
+
+
+def _keep(text: str, start: int, end: int, kept: list[str], offsets: list[int]) -> None:
     for i in range(start, end):
-        ch = original[i]
+        ch = text[i]
         if ch == _FULLWIDTH_SPACE:
             ch = " "
         elif "\uff01" <= ch <= "\uff5e" and ch not in "（），；：！？":

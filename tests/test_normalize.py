@@ -1,11 +1,14 @@
-"""Pinyin stripping, the offset map back to the original, and the Simplified view."""
+"""Pinyin and format-character stripping, the offset map back to the original, and the Simplified view."""
 from __future__ import annotations
+
+import sys
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract.normalize import is_traditional, normalize, to_simplified
+from kg.extract.normalize import _strip_format_characters, is_traditional, normalize, to_simplified
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,27 @@ def test_offset_map_points_into_the_original():
     assert n.to_original(len(n.text), len(n.text)) == (len(n.original), len(n.original))
 
 
+def test_format_characters_leave_the_text_but_stay_in_the_original():
+    n = normalize("主任\u202e王\u200b小\u00ad明\ufeff荣获")
+    assert n.text == "主任王小明荣获"
+    a, b = n.to_original(2, 5)
+    # Inside a span they stay in it; before its first and after its last character they do not.
+    assert n.original[a:b] == "王\u200b小\u00ad明"
+
+
+def test_pinyin_is_found_across_format_characters():
+    assert normalize("創\u200b(chu\u2060àng)新").text == "創新"
+
+
+def test_only_format_characters_are_stripped():
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    visible, offsets = _strip_format_characters(everything)
+    expected = [i for i, ch in enumerate(everything) if unicodedata.category(ch) != "Cf"]
+    assert offsets == expected and visible == "".join(everything[i] for i in expected)
+    assert "\u2028" in visible and "\n" in visible  # separators keep ending sentences
+    assert _strip_format_characters("王小明\n😀") == ("王小明\n😀", None)
+
+
 def test_full_width_forms_fold_but_chinese_punctuation_stays():
     n = normalize("２０１１年，ＡＢＣ公司：\u3000完成")
     assert n.text == "2011年，ABC公司： 完成"
@@ -78,7 +102,7 @@ _BASE = st.one_of(
     _CJK,
     st.sampled_from("創業優務聯設導標發領結現經產學責雲銅幹"),
     st.sampled_from("abcxyz012 \u3000，。：；、“”\n ＡＢ１２"),
-    st.characters(blacklist_characters="()（）", blacklist_categories=("Cs",)),
+    st.characters(blacklist_characters="()（）", blacklist_categories=("Cs", "Cf")),
 )
 _SYLLABLE = st.builds(
     lambda onset, vowel, coda: onset + vowel + coda,
@@ -133,8 +157,40 @@ def test_offset_map_round_trips(sample, data):
     assert normalize(original[a:b]).text == n.text[start:end]
 
 
+@st.composite
+def text_with_format_characters(draw):
+    """(original, clean, kept) of :func:`annotated_text` with format characters anywhere,
+    inside annotations and between a character and its annotation too."""
+    original, clean, kept = draw(annotated_text())
+    inserts = sorted(draw(st.lists(st.tuples(st.integers(0, len(original)),
+                                             st.characters(whitelist_categories=("Cf",))), max_size=8)))
+    pieces, pos = [], 0
+    for at, char in inserts:
+        pieces += [original[pos:at], char]
+        pos = at
+    pieces.append(original[pos:])
+    shifted = [i + sum(1 for at, _ in inserts if at <= i) for i in kept]
+    return "".join(pieces), clean, shifted
+
+
 @settings(max_examples=300)
-@given(st.text(alphabet=st.one_of(st.sampled_from("創優中(（)）āàxn3 "), st.characters(blacklist_categories=("Cs",)))))
+@given(text_with_format_characters(), st.data())
+def test_offset_map_round_trips_with_format_characters(sample, data):
+    original, clean, kept = sample
+    n = normalize(original)
+    assert n.text == normalize(clean).text  # every format character and annotation went
+    assert list(n.offsets[:-1]) == kept and n.offsets[-1] == len(original)
+    start = data.draw(st.integers(0, len(n.text)))
+    end = data.draw(st.integers(start, len(n.text)))
+    a, b = n.to_original(start, end)
+    assert normalize(original[a:b]).text == n.text[start:end]
+    if a < b:  # a span starts and ends on a visible character
+        assert unicodedata.category(original[a]) != "Cf" != unicodedata.category(original[b - 1])
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.one_of(st.sampled_from("創優中(（)）āàxn3 \u200b\u202e\ufeff"),
+                                  st.characters(blacklist_categories=("Cs",)))))
 def test_offset_map_round_trips_on_any_text(original):
     # Parentheses and pinyin letters anywhere: whatever is removed, every span of
     # the normalised text maps to an original span that normalises back to it.

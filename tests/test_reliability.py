@@ -212,8 +212,8 @@ ODD_TEXTS = {
     "pinyin after Latin letters": ("ABC(chuàng)青禾机械厂检修车间主任王小明荣获“劳动模范”称号。", {"王小明"}),
     "pinyin nested": ("青禾机械厂检修车间主任王小明(wáng(xiǎo))荣获“劳动模范”称号。", None),
     "pinyin unbalanced": ("青禾机械厂检修车间主任王(wáng小明荣获“劳动模范”称号。（yōu", None),
-    "zero-width space in a name": ("青禾机械厂检修车间主任王\u200b小明荣获“劳动模范”称号。", None),
-    "RTL override": ("青禾机械厂检修车间主任\u202e王小明荣获“劳动模范”称号。", None),
+    "zero-width space in a name": ("青禾机械厂检修车间主任王\u200b小明荣获“劳动模范”称号。", {"王小明"}),
+    "RTL override": ("青禾机械厂检修车间主任\u202e王小明荣获“劳动模范”称号。", {"王小明"}),
     "English": ("The Qinghe Machinery Plant's workshop director Wang Xiaoming won the model worker title.", set()),
     "Arabic": ("حصل وانغ شياو مينغ على لقب العامل النموذجي", set()),
     "emoji and controls": ("🎉\U0001F600\x1b[31m\x07\u2028\u2029\ufeff", set()),
@@ -231,6 +231,22 @@ def test_odd_text_gives_a_correct_or_empty_valid_graph(case):
     assert_anchors_match(graph, graph.facts[0].document.text)
     report = validate(graph.dataset)
     assert report.conforms, report.violations[:3]
+
+
+# Format characters (Unicode category Cf): zero-width, joiners, word joiner, BOM, soft hyphen, bidi controls.
+FORMAT_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+@pytest.mark.parametrize("char", FORMAT_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_format_character_in_or_before_a_name_hides_nothing(char):
+    text = f"青禾机械厂检修车间主任王{char}小明荣获“劳动模范”称号。星河能源公司动力车间主任{char}赵大山荣获“先进工作者”称号。"
+    graph = kg.build_texts({"odd": text})
+    mentions = {e.name: [(m.start, m.end, m.text) for m in e.mentions] for e in graph.facts[0].entities.values()}
+    # Inside a name the character stays in the anchor; before it, it stays out.
+    assert mentions["王小明"] == [(11, 15, f"王{char}小明")]
+    assert mentions["赵大山"] == [(text.index("赵"), text.index("赵") + 3, "赵大山")]
+    assert {h.name for h in graph.honours()} == {"劳动模范", "先进工作者"}
+    assert_anchors_match(graph, text)
 
 
 def test_a_very_long_line(tmp_path):
@@ -543,11 +559,11 @@ def test_a_client_that_never_finishes_its_request_blocks_no_one(endpoint):
 # ================================================================ hostile content
 
 # Honours the extractor takes from quotes as they are, markup and all.
-HOSTILE_HONOURS = {"<img src=x onerror=alert(1)>{}", "&lt;b&gt;{x}\u202e"}
+HOSTILE_HONOURS = {"<img src=x onerror=alert(1)>{}", "&lt;b&gt;{x}"}
 HOSTILE_TEXT = (
     "x</script><!--<script>alert(1)</script>标题\n"
     "青禾机械厂检修车间主任王小明荣获“<img src=x onerror=alert(1)>{}”称号。\n"
-    "星河能源公司动力车间主任赵大山荣获“&lt;b&gt;{x}\u202e”称号，他说：\"</script><b>\"\n"
+    "星河能源公司动力车间主任赵大山荣获“&lt;b&gt;\u202e{x}”称号，他说：\"</script><b>\"\n"
 )
 HOSTILE_ID = 'a<b>"{c}|^`\\ \u202e\u200bd'
 HOSTILE_RECORD = {"id": 'line\n"break" <x>', "title": 'ends in quotes ""\n\\"', "author": "\u202eevil\u200b",
@@ -566,6 +582,8 @@ def hostile_graph(tmp_path_factory):
 def test_hostile_names_reach_the_graph_intact(hostile_graph):
     graph, _ = hostile_graph
     assert {h.name for h in graph.honours()} >= HOSTILE_HONOURS
+    # The override is left out of the label but kept in the anchor, which is the original text.
+    assert "&lt;b&gt;\u202e{x}" in {str(anchor) for anchor in graph.graph.objects(None, NIF.anchorOf)}
     assert {f.document.id for f in graph.facts} == {HOSTILE_ID, HOSTILE_RECORD["id"]}
     for s, p, o in graph.graph:
         for term in (s, p, o):
