@@ -35,6 +35,7 @@ import pyoxigraph as ox
 import typer
 from rdflib import BNode, URIRef
 
+from kg.ontology.io import GraphParseError, check_json_nesting
 from kg.ontology.namespaces import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -61,6 +62,7 @@ RDF_FORMATS_BY_SUFFIX = {
 }
 # Formats pyoxigraph does not read; rdflib parses them and the triples are copied over.
 RDFLIB_FORMATS_BY_SUFFIX = {".json": "json-ld", ".hext": "hext", ".xml": "xml"}
+JSON_SUFFIXES = (".jsonld", ".json")
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -110,7 +112,8 @@ def open_store(source: Any, *, read_only: bool = False) -> ox.Store:
     disk, read-only if asked) or an RDF file whose suffix names its format
     (.ttl .nt .nq .trig .jsonld .rdf .owl .n3; .json .hext .xml via rdflib).
     Files larger than ``ON_DISK_ABOVE_BYTES`` are bulk-loaded into an on-disk store
-    in a temporary directory, removed when the program exits.
+    in a temporary directory, removed when the program exits. JSON-LD nested deeper
+    than :data:`kg.ontology.io.MAX_JSON_NESTING` levels is refused before it is parsed.
 
     >>> store = open_store("tests/fixtures/contract_sample.ttl")   # doctest: +SKIP
     >>> len(store) > 0                                               # doctest: +SKIP
@@ -134,6 +137,11 @@ def _open_path(path: Path, *, read_only: bool) -> ox.Store:
     if not path.exists():
         raise GraphLoadError(f"{path}: no such file or store directory")
     suffix = path.suffix.lower()
+    if suffix in JSON_SUFFIXES:
+        try:
+            check_json_nesting(path)  # nesting that pyoxigraph's parser would crash on
+        except GraphParseError as error:
+            raise GraphLoadError(str(error)) from None
     if suffix in RDFLIB_FORMATS_BY_SUFFIX:
         import rdflib
 
