@@ -83,13 +83,17 @@ class Lexicon:
         return {role: tuple(sorted(cues, key=len, reverse=True)) for role, cues in roles.items()}
 
 
-def _table(words: dict) -> tuple[int, dict, tuple[int, ...]]:
+def _table(words: dict) -> tuple[int, dict, tuple[int, ...], frozenset, frozenset]:
     lengths = tuple(sorted({len(w) for w in words}, reverse=True))
-    return (lengths[0] if lengths else 0, words, lengths)
+    # First and last characters: most positions of a text start or end no word of the table.
+    firsts, lasts = frozenset(w[0] for w in words if w), frozenset(w[-1] for w in words if w)
+    return (lengths[0] if lengths else 0, words, lengths, firsts, lasts)
 
 
 def _longest(table, text: str, at_end: bool):
-    _, words, lengths = table
+    _, words, lengths, firsts, lasts = table
+    if not text or (text[-1] not in lasts if at_end else text[0] not in firsts):
+        return None
     for n in lengths:
         if n <= len(text):
             found = words.get(text[-n:] if at_end else text[:n])

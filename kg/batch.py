@@ -85,8 +85,9 @@ from kg.merge import (
 from kg.ontology.namespaces import KG, ORG, PREFIXES, RDF, SCHEMA, doc_iri
 
 CHUNK_SIZE = 200
-CHUNK_FORMAT = 1  # bump when what a worker writes changes
+CHUNK_FORMAT = 2  # bump when what a worker writes changes
 MAX_CHUNK_CHARS = 4_000_000
+ProvenanceSource = Callable[[], Iterator[bytes]]  # blocks of N-Quads lines
 HTML_LIMIT = 200_000  # triples; a bigger graph gets no viewer page (it would not be readable)
 CHUNKS = ".chunks"
 FORMATS = {  # name -> (suffix, pyoxigraph format, keeps one graph per document)
@@ -203,8 +204,9 @@ def _chunk(documents: list[Document], version: str) -> Chunk:
 class ChunkResult:
     """What a worker returns for one chunk."""
 
-    nquads: bytes
+    nquads: bytes  # the lines that name entities, which merging rewrites
     documents: list[tuple[str, int]]  # (id, characters) of every document in the graph
+    provenance: bytes = b""  # the lines about the texts and their mention nodes, never rewritten
     failures: list[tuple[str, str]] = field(default_factory=list)  # (id, problem)
     warnings: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
@@ -221,17 +223,17 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
     A document whose extraction fails is reported and left out; the others go on.
     """
     from kg.extract.pipeline import extract, make_nlp
-    from kg.ontology.rdf import document_nquads
+    from kg.ontology.rdf import document_nquad_parts
 
     started, cpu_started = time.perf_counter(), time.process_time()
     nlp = make_nlp()
     result = ChunkResult(b"", [], worker=os.getpid())
-    parts = []
+    parts, provenance = [], []
     for document in documents:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                data = document_nquads(extract(document, nlp))
+                data, local = document_nquad_parts(extract(document, nlp))
             except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
                 result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
                 continue
@@ -240,8 +242,9 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
         if not document.text.strip():
             result.empty.append(document.id)
         parts.append(data)
+        provenance.append(local)
         result.documents.append((document.id, len(document.text)))
-    result.nquads = b"".join(parts)
+    result.nquads, result.provenance = b"".join(parts), b"".join(provenance)
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -366,6 +369,10 @@ class ChunkStore:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.nq"
 
+    def provenance_path(self, key: str) -> Path:
+        """The chunk's lines about its texts and mention nodes (written as they are)."""
+        return self.folder / f"{key}.prov.nq"
+
     def index_path(self, key: str) -> Path:
         """The chunk's lines that entity resolution reads (see :func:`kg.merge.index_lines`)."""
         return self.folder / f"{key}.index"
@@ -384,8 +391,9 @@ class ChunkStore:
         return entries
 
     def write(self, key: str, result: ChunkResult) -> dict:
-        """Write the chunk file and its index, then note it as finished."""
+        """Write the chunk's index and provenance, then its file, then note it as finished."""
         atomic_write(self.index_path(key), index_lines(result.nquads))
+        atomic_write(self.provenance_path(key), result.provenance)
         atomic_write(self.path(key), result.nquads)
         return self.note(key, result)
 
@@ -417,7 +425,7 @@ class ChunkStore:
         entries = [e for k, e in self.finished().items() if k in keep]
         atomic_write(self.manifest_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode())
         for path in [*self.folder.glob("*.nq"), *self.folder.glob("*.index")]:
-            if path.stem not in keep:
+            if path.name.split(".", 1)[0] not in keep:
                 path.unlink(missing_ok=True)
 
 
@@ -652,8 +660,26 @@ def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int]
     return documents
 
 
+def chunk_provenance(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> ProvenanceSource:
+    """A re-iterable source of the chunks' provenance lines (N-Quads bytes), skipping the
+    graphs ``replaced`` by a later chunk; a chunk with none replaced is read as one block."""
+    replaced = replaced or {}
+
+    def blocks():
+        for number, key in enumerate(keys):
+            data = store.provenance_path(key).read_bytes()
+            stale = {f" <{g}> .".encode() for g, n in replaced.items() if n != number}
+            if stale:
+                data = b"".join(line for line in data.splitlines(keepends=True)
+                                if line[line.rfind(b" <"):].rstrip(b"\n") not in stale)
+            yield data
+
+    return blocks
+
+
 def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: bool, title: str,
-             report: BatchReport, index: DocumentSource | None = None) -> BatchResult:
+             report: BatchReport, index: DocumentSource | None = None,
+             provenance: ProvenanceSource = lambda: iter(())) -> BatchResult:
     """Resolve entities across ``documents`` and write the graph (and viewer) atomically.
 
     Each document's rewritten graph streams to an N-Quads file; its triples also go to an
@@ -661,13 +687,15 @@ def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: boo
     cross-document ``org:transitiveSubOrganizationOf`` links added). Counts and Turtle
     stream from the sorted file, so memory stays bounded whatever the corpus size. ``index``
     yields the same documents with only the triples resolution reads (faster to read twice).
+    ``provenance`` yields the lines that merging leaves alone (texts and mention nodes, most
+    of a graph): they are copied as bytes, unsorted (their subjects are unique to a document).
     """
     started = time.perf_counter()
     resolver = Resolver.of(index or documents)
     graph_path = Path(graph_path)
     _, ox_format, per_document = FORMATS[fmt]
     with _scratch_folder(graph_path.parent) as scratch:
-        nquads, union = scratch / "graph.nq", scratch / "union.nt"
+        nquads, union, local = scratch / "graph.nq", scratch / "union.nt", scratch / "provenance.nt"
         links: set[tuple[str, str]] = set()
         with open(nquads, "w", encoding="utf-8") as per_graph, open(union, "w", encoding="utf-8") as merged:
             for graph, triples in documents():
@@ -677,26 +705,34 @@ def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: boo
                 merged.writelines(f"{s} {p} {o} .\n" for s, p, o in rewritten)
                 links.update((s, o) for s, p, o in rewritten if p == SUB_ORGANIZATION)
             merged.writelines(f"{s} {p} {o} .\n" for s, p, o in transitive_links(links))
+        with open(nquads, "ab") as per_graph, open(local, "wb") as triples_only:
+            for block in provenance():
+                if per_document:
+                    per_graph.write(block)
+                triples_only.writelines(line[:line.rfind(b" <")] + b" .\n" for line in block.splitlines())
         union = sort_unique(union, scratch)
-        counts = _counts(union)
+        counts = _counts(union, local)
         if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
             from kg.ontology import load, save
 
             save(load(nquads, "nquads"), graph_path, "jsonld")
         else:
-            source = nquads if per_document else union
+            sources = [nquads] if per_document else [union, local]
             with atomic_file(graph_path) as out:
                 if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
-                    with open(source, "rb") as lines:
-                        shutil.copyfileobj(lines, out)
+                    for source in sources:
+                        with open(source, "rb") as lines:
+                            shutil.copyfileobj(lines, out)
                 else:
                     writer = _LanguageCaseWriter(out)
                     read_as = ox.RdfFormat.N_QUADS if per_document else ox.RdfFormat.N_TRIPLES
-                    ox.serialize(ox.parse(path=str(source), format=read_as), writer, ox_format, prefixes=_PREFIXES)
+                    statements = itertools.chain.from_iterable(ox.parse(path=str(source), format=read_as)
+                                                               for source in sources)
+                    ox.serialize(statements, writer, ox_format, prefixes=_PREFIXES)
                     writer.finish()
         html_path = None
         if html and counts["triples"] <= HTML_LIMIT:
-            html_path = _write_html(union, graph_path.parent / "graph.html", title)
+            html_path = _write_html([union, local], graph_path.parent / "graph.html", title)
         elif html:
             report.warnings.append(f"graph.html not written: {counts['triples']} triples is more than a viewer "
                                    f"shows ({HTML_LIMIT}); draw a part with kg viz")
@@ -744,28 +780,31 @@ def _write_unique(lines: Iterable[bytes], path: Path) -> Path:
     return path
 
 
-def _write_html(union: Path, path: Path, title: str) -> Path:
+def _write_html(triples: list[Path], path: Path, title: str) -> Path:
     from rdflib import Graph
 
     import kg
 
     graph = Graph()
-    graph.parse(union, format="nt")
+    for source in triples:
+        graph.parse(source, format="nt")
     return kg.KnowledgeGraph(graph).save_html(path, title=title)
 
 
-def _counts(union: Path) -> dict[str, Any]:
-    """Documents, entities by type, relations by predicate and triples of the sorted, unique union."""
+def _counts(*unique_triples: Path) -> dict[str, Any]:
+    """Documents, entities by type, relations by predicate and triples of N-Triples files
+    without a triple in common (the sorted union and the provenance)."""
     classes, predicates = Counter(), Counter()
     triples = 0
     rdf_type = f"<{RDF.type}>".encode()
-    with open(union, "rb") as lines:
-        for line in lines:
-            triples += 1
-            _, predicate, rest = line.split(b" ", 2)
-            predicates[predicate] += 1
-            if predicate == rdf_type:
-                classes[rest.rsplit(b" ", 1)[0]] += 1
+    for path in unique_triples:
+        with open(path, "rb") as lines:
+            for line in lines:
+                triples += 1
+                _, predicate, rest = line.split(b" ", 2)
+                predicates[predicate] += 1
+                if predicate == rdf_type:
+                    classes[rest.rsplit(b" ", 1)[0]] += 1
 
     def term(iri) -> bytes:
         return f"<{iri}>".encode()
@@ -856,7 +895,8 @@ def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path
             replaced[str(doc_iri(doc_id))] = index
     return assemble(chunk_documents(store, keys, replaced), graph_path, composition["format"],
                     html=composition["html"], title=composition["title"], report=report,
-                    index=chunk_documents(store, keys, replaced, index=True))
+                    index=chunk_documents(store, keys, replaced, index=True),
+                    provenance=chunk_provenance(store, keys, replaced))
 
 
 def add_documents(
@@ -951,6 +991,7 @@ def _existing_chunk(target: Path, store: ChunkStore) -> str:
             for graph in sorted(existing.named_graphs(), key=lambda g: g.value):
                 ox.serialize(existing.quads_for_pattern(None, None, None, graph), out, ox.RdfFormat.N_QUADS)
         del existing
+    atomic_write(store.provenance_path(key), b"")  # its mention nodes stay in the chunk file
     store.note(key, ChunkResult(b"", []))
     return key
 

@@ -86,8 +86,9 @@ def build_dataset(facts: Iterable[DocumentFacts]) -> Dataset:
 def add_document(dataset: Dataset, facts: DocumentFacts) -> URIRef:
     """Put one document's facts into ``dataset``, replacing its earlier graph; return the graph IRI."""
     graph_iri = remove_document(dataset, facts.document.id)
-    graph = dataset.graph(graph_iri)
-    for triple in _DocumentTriples(facts, _rdflib_literal).build():
+    graph, triples = dataset.graph(graph_iri), _DocumentTriples(facts, _rdflib_literal)
+    triples.build()
+    for triple in triples.triples + triples.local:
         graph.add(triple)
     return graph_iri
 
@@ -100,9 +101,19 @@ def document_nquads(facts: DocumentFacts) -> bytes:
     >>> print(document_nquads(DocumentFacts(document=Document(id="d1", text="x"))).decode().splitlines()[0])
     <https://w3id.org/orgkg/id/doc/d1> <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#isString> "x" <https://w3id.org/orgkg/id/doc/d1> .
     """
+    return b"".join(sorted(b"".join(document_nquad_parts(facts)).splitlines(keepends=True)))
+
+
+def document_nquad_parts(facts: DocumentFacts) -> tuple[bytes, bytes]:
+    """:func:`document_nquads` in two parts, each sorted and unique: the lines that name
+    entities, and the lines about the text itself (its ``nif:isString`` and its mention
+    nodes), which stay as they are when entities are merged across documents.
+    """
     graph = f"<{doc_iri(facts.document.id)}> .\n"
-    lines = {f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in _DocumentTriples(facts, _NTriplesLiteral.of).build()}
-    return "".join(sorted(lines)).encode("utf-8")
+    triples = _DocumentTriples(facts, _NTriplesLiteral.of)
+    triples.build()
+    return tuple("".join(sorted({f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in part})).encode("utf-8")
+                 for part in (triples.triples, triples.local))
 
 
 def remove_document(dataset: Dataset, doc_id: str) -> URIRef:
@@ -201,13 +212,14 @@ class _DocumentTriples:
         self.doc = doc_iri(self.document.id)
         self.hant = self.document.script == "Hant"
         self.iris = self._entity_iris()
-        self.triples: list[tuple] = []
+        self.triples: list[tuple] = []  # about entities: rewritten when entities merge
+        self.local: list[tuple] = []  # about the text and its mention nodes: never rewritten
         self.add = self.triples.append
         self._mentions: dict[tuple[int, int], URIRef] = {}
         self._parents: dict[URIRef, set[URIRef]] = {}
         self._hant_text = None  # normalised view of the text, made when a role label needs it
 
-    def build(self) -> list[tuple]:
+    def build(self) -> None:
         self._add_document()
         for entity in self.facts.entities.values():
             self._add_entity(entity)
@@ -225,7 +237,6 @@ class _DocumentTriples:
         for award in self.facts.awards:
             self._add_award(award)
         self._add_transitive_suborganizations()
-        return self.triples
 
     def _add_transitive_suborganizations(self) -> None:
         for child in self._parents:
@@ -277,7 +288,7 @@ class _DocumentTriples:
         add, doc, document, literal = self.add, self.doc, self.document, self.literal
         add((doc, _TYPE, SCHEMA.NewsArticle))
         add((doc, _TYPE, NIF.Context))
-        add((doc, NIF.isString, literal(document.text)))
+        self.local.append((doc, NIF.isString, literal(document.text)))
         if document.title:
             add((doc, SCHEMA.headline, literal(document.title, HANT if self.hant else HANS)))
         if document.date:
@@ -334,7 +345,7 @@ class _DocumentTriples:
         if not 0 <= mention.start < mention.end <= len(text):
             raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
         node = self._mentions[span] = mention_iri(self.document.id, mention.start, mention.end)
-        add, literal = self.add, self.literal
+        add, literal = self.local.append, self.literal
         add((node, _TYPE, _NIF_STRING))
         add((node, _TYPE, _NIF_PHRASE))
         add((node, _REFERENCE_CONTEXT, self.doc))

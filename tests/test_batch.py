@@ -24,7 +24,7 @@ from kg.extract.facts import Document, DocumentFacts, Entity, Mention, Relation
 from kg.extract.pipeline import extract
 from kg.extract.reader import make_document
 from kg.merge import Resolver, fold, graphs_of_facts, is_generic, literal_value, readable
-from kg.ontology.namespaces import doc_iri, org_iri
+from kg.ontology.namespaces import NIF, doc_iri, org_iri
 
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -307,6 +307,11 @@ def test_add_to_a_build_replaces_a_document_and_merges_again(tmp_path):
     assert "person:青禾重工集团有限公司铸造分公司/郦志远" in people  # from c, which names him too
     headlines = rows(graph, f"SELECT ?t WHERE {{ <{doc_iri('a')}> <https://schema.org/headline> ?t }}")
     assert len(headlines) == 1
+    # the old version's text and mention nodes are gone with it (they are copied, not merged)
+    texts = rows(graph, f"SELECT ?t WHERE {{ <{doc_iri('a')}> <{NIF.isString}> ?t }}")
+    assert len(texts) == 1 and "甄向阳" in texts[0][0]
+    anchors = rows(graph, f"SELECT ?a WHERE {{ ?m <{NIF.referenceContext}> <{doc_iri('a')}> ; <{NIF.anchorOf}> ?a }}")
+    assert ("甄向阳",) in anchors and ("郦志远",) not in anchors
     units = {readable(r[0]) for r in rows(graph, f"SELECT ?o WHERE {{ ?o a {ORG} }}")}
     assert "org:青禾重工集团有限公司工会" in units and "org:青禾重工工会" not in units  # merged again
     assert "names of one unit under one parent" in (out / "merges.tsv").read_text(encoding="utf-8")

@@ -45,7 +45,8 @@ class FactsBuilder:
 
     def find(self, form: str) -> list[Mention]:
         found = []
-        for match in re.finditer(re.escape(form), self.normalized.text):
+        # the normalised text has no pinyin or format characters (U+200F…): neither has the form
+        for match in re.finditer(re.escape(normalize(form).text), self.normalized.text):
             start, end = self.normalized.to_original(match.start(), match.end())
             found.append(Mention(self.document.id, start, end, self.document.text[start:end], self._sentence(start)))
         return found
