@@ -50,6 +50,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import resource
 import shutil
@@ -251,12 +252,13 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
     return result
 
 
-def _init_worker() -> None:
+def _init_worker(preload: bool = True) -> None:
     # The client handles Ctrl-C and stops the pool; workers just load the pipeline.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from kg.extract.pipeline import make_nlp
+    if preload:
+        from kg.extract.pipeline import make_nlp
 
-    make_nlp()
+        make_nlp()
 
 
 @contextlib.contextmanager
@@ -309,8 +311,10 @@ class _InlineExecutor(cf.Executor):
 
 
 @contextlib.contextmanager
-def _executor(engine: str, workers: int, scheduler: str | None):
-    """A ``concurrent.futures`` executor for ``engine``: "local" processes or a Dask cluster."""
+def _executor(engine: str, workers: int, scheduler: str | None, preload: bool = True):
+    """A ``concurrent.futures`` executor for ``engine``: "local" processes or a Dask cluster.
+
+    ``preload``: local workers load the extraction pipeline when they start."""
     if engine == "dask":
         from distributed import Client, LocalCluster
 
@@ -329,11 +333,12 @@ def _executor(engine: str, workers: int, scheduler: str | None):
     else:
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["kg.extract.pipeline"])  # imported once, forked per worker
+            context.set_forkserver_preload(["kg.extract.pipeline" if preload else "kg.merge"])  # forked per worker
         else:
             context = multiprocessing.get_context("spawn")
         before = set(multiprocessing.active_children())
-        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+        pool = cf.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                      initargs=(preload,))
         try:
             yield pool
         except BaseException:  # Ctrl-C or a failure: stop now rather than after the running chunks
@@ -640,9 +645,9 @@ class BatchResult:
         return Path(path)
 
 
-def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None, *,
-                    index: bool = False) -> DocumentSource:
-    """A re-iterable source of the document graphs in ``keys``' chunk files (or their indexes).
+def chunk_index(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> DocumentSource:
+    """A re-iterable source of the document graphs in ``keys``' chunk indexes (the lines entity
+    resolution reads; a chunk without an index is read whole).
 
     ``replaced`` maps a document graph IRI to the index of the chunk that holds its latest
     version; the same graph in other chunks is skipped.
@@ -651,7 +656,7 @@ def chunk_documents(store: ChunkStore, keys: list[str], replaced: dict[str, int]
 
     def documents():
         for number, key in enumerate(keys):
-            path = store.index_path(key) if index and store.index_path(key).exists() else store.path(key)
+            path = store.index_path(key) if store.index_path(key).exists() else store.path(key)
             with open(path, encoding="utf-8") as lines:
                 for graph, triples in read_nquads(lines):
                     if replaced.get(graph, number) == number:
@@ -677,62 +682,68 @@ def chunk_provenance(store: ChunkStore, keys: list[str], replaced: dict[str, int
     return blocks
 
 
-def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: bool, title: str,
-             report: BatchReport, index: DocumentSource | None = None,
-             provenance: ProvenanceSource = lambda: iter(())) -> BatchResult:
-    """Resolve entities across ``documents`` and write the graph (and viewer) atomically.
+def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, title: str, report: BatchReport,
+             index: DocumentSource, replaced: dict[str, int] | None = None,
+             provenance: ProvenanceSource = lambda: iter(()), workers: int = 1) -> BatchResult:
+    """Resolve entities across the documents of ``chunks`` and write the graph (and viewer) atomically.
 
-    Each document's rewritten graph streams to an N-Quads file; its triples also go to an
-    N-Triples file of the merged graph, which an external sort makes unique (with the
-    cross-document ``org:transitiveSubOrganizationOf`` links added). Counts and Turtle
-    stream from the sorted file, so memory stays bounded whatever the corpus size. ``index``
-    yields the same documents with only the triples resolution reads (faster to read twice).
-    ``provenance`` yields the lines that merging leaves alone (texts and mention nodes, most
-    of a graph): they are copied as bytes, unsorted (their subjects are unique to a document).
+    ``index`` yields every document with only the triples resolution reads; it is read twice
+    to decide which nodes are one. Then each chunk's documents are rewritten onto the shared
+    nodes (in ``workers`` processes; the decisions go to each once): the chunk's N-Quads and a
+    sorted N-Triples run of its triples. The runs and the cross-document
+    ``org:transitiveSubOrganizationOf`` links are merged into one sorted, unique union, so
+    memory stays bounded whatever the corpus size. ``provenance`` yields the lines merging
+    leaves alone (texts and mention nodes, most of a graph): they are copied as bytes,
+    unsorted (their subjects are unique to a document). ``replaced`` maps a document graph
+    IRI to the number of the chunk holding its latest version.
     """
     started = time.perf_counter()
-    resolver = Resolver.of(index or documents)
+    resolver = Resolver.of(index)
     graph_path = Path(graph_path)
     _, ox_format, per_document = FORMATS[fmt]
     with _scratch_folder(graph_path.parent) as scratch:
-        nquads, union, local = scratch / "graph.nq", scratch / "union.nt", scratch / "provenance.nt"
         links: set[tuple[str, str]] = set()
-        with open(nquads, "w", encoding="utf-8") as per_graph, open(union, "w", encoding="utf-8") as merged:
-            for graph, triples in documents():
-                rewritten = resolver.rewrite(graph, triples)
-                if per_document:
-                    per_graph.writelines(f"{s} {p} {o} <{graph}> .\n" for s, p, o in rewritten)
-                merged.writelines(f"{s} {p} {o} .\n" for s, p, o in rewritten)
-                links.update((s, o) for s, p, o in rewritten if p == SUB_ORGANIZATION)
-            merged.writelines(f"{s} {p} {o} .\n" for s, p, o in transitive_links(links))
-        with open(nquads, "ab") as per_graph, open(local, "wb") as triples_only:
-            for block in provenance():
-                if per_document:
-                    per_graph.write(block)
-                triples_only.writelines(line[:line.rfind(b" <")] + b" .\n" for line in block.splitlines())
-        union = sort_unique(union, scratch)
-        counts = _counts(union, local)
-        if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
-            from kg.ontology import load, save
-
-            save(load(nquads, "nquads"), graph_path, "jsonld")
-        else:
-            sources = [nquads] if per_document else [union, local]
+        decisions = pickle.dumps(resolver, protocol=pickle.HIGHEST_PROTOCOL)
+        tasks = [(decisions, str(path), number, replaced or {}, str(scratch / f"part-{number}"), per_document)
+                 for number, path in enumerate(chunks)]
+        with _executor("local", min(workers, len(tasks)), None, preload=False) as executor:
+            pending: set[cf.Future] = set()
+            for task in tasks:  # a few at a time: each carries the decisions
+                if len(pending) >= 2 * workers:
+                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    links.update(*(future.result() for future in done))
+                pending.add(executor.submit(_rewrite_chunk, *task))
+            links.update(*(future.result() for future in pending))
+        runs = [scratch / f"part-{number}.nt" for number in range(len(tasks))]
+        runs.append(_write_unique(sorted(f"{s} {p} {o} .\n".encode() for s, p, o in transitive_links(links)),
+                                  scratch / "transitive.nt"))
+        union = merge_runs(runs, scratch)
+        counts = _counts(union)
+        parts = [scratch / f"part-{number}.nq" for number in range(len(tasks))]
+        if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):  # the text is the output already
+            statements = graph_path
             with atomic_file(graph_path) as out:
-                if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):
-                    for source in sources:
-                        with open(source, "rb") as lines:
-                            shutil.copyfileobj(lines, out)
-                else:
+                counts["triples"] += _write_statements(out, parts if per_document else [union], provenance,
+                                                       per_document)
+        else:
+            statements = scratch / ("graph.nq" if per_document else "graph.nt")
+            with open(statements, "wb") as out:
+                counts["triples"] += _write_statements(out, parts if per_document else [union], provenance,
+                                                       per_document)
+            if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
+                from kg.ontology import load, save
+
+                save(load(statements, "nquads"), graph_path, "jsonld")
+            else:
+                with atomic_file(graph_path) as out:
                     writer = _LanguageCaseWriter(out)
                     read_as = ox.RdfFormat.N_QUADS if per_document else ox.RdfFormat.N_TRIPLES
-                    statements = itertools.chain.from_iterable(ox.parse(path=str(source), format=read_as)
-                                                               for source in sources)
-                    ox.serialize(statements, writer, ox_format, prefixes=_PREFIXES)
+                    ox.serialize(ox.parse(path=str(statements), format=read_as), writer, ox_format,
+                                 prefixes=_PREFIXES)
                     writer.finish()
         html_path = None
         if html and counts["triples"] <= HTML_LIMIT:
-            html_path = _write_html([union, local], graph_path.parent / "graph.html", title)
+            html_path = _write_html(statements, per_document, graph_path.parent / "graph.html", title)
         elif html:
             report.warnings.append(f"graph.html not written: {counts['triples']} triples is more than a viewer "
                                    f"shows ({HTML_LIMIT}); draw a part with kg viz")
@@ -740,20 +751,44 @@ def assemble(documents: DocumentSource, graph_path: Path, fmt: str, *, html: boo
     return BatchResult(graph_path, html_path, report, resolver.records, counts)
 
 
-def sort_unique(path: Path, scratch: Path, run_lines: int = 400_000, fan_in: int = 64) -> Path:
-    """The lines of ``path`` sorted and without repeats, by an external merge sort in bounded memory.
+_resolver_cache: tuple[bytes, Resolver] | None = None  # a rewrite worker's copy of the decisions
+
+
+def _rewrite_chunk(decisions: bytes, path: str, number: int, replaced: dict[str, int], stem: str,
+                   per_document: bool) -> set[tuple[str, str]]:
+    """Rewrite one chunk's documents onto the shared nodes: ``stem``.nq (its graphs, when
+    the format keeps them) and ``stem``.nt (its triples, sorted, unique); return its
+    ``org:subOrganizationOf`` links."""
+    global _resolver_cache
+    if _resolver_cache is None or _resolver_cache[0] != decisions:
+        _resolver_cache = (decisions, pickle.loads(decisions))
+    resolver = _resolver_cache[1]
+    links, triples = set(), set()
+    with open(path, encoding="utf-8") as source, open(f"{stem}.nq", "w", encoding="utf-8") as per_graph:
+        for graph, quads in read_nquads(source):
+            if replaced.get(graph, number) != number:
+                continue  # a later chunk holds this document's latest version
+            rewritten = resolver.rewrite(graph, quads)
+            if per_document:
+                per_graph.writelines(f"{s} {p} {o} <{graph}> .\n" for s, p, o in rewritten)
+            triples.update(rewritten)
+            links.update((s, o) for s, p, o in rewritten if p == SUB_ORGANIZATION)
+    _write_unique(sorted(f"{s} {p} {o} .\n".encode() for s, p, o in triples), Path(f"{stem}.nt"))
+    return links
+
+
+def merge_runs(runs: list[Path], scratch: Path, fan_in: int = 64) -> Path:
+    """One file of the lines of sorted files ``runs``, sorted and unique (the runs are removed),
+    merged ``fan_in`` files at a time so few files are open whatever their number.
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "x").write_text("b\\na\\nb\\nc\\na\\nd\\n")
-    >>> sort_unique(folder / "x", folder, run_lines=2, fan_in=2).read_text().split()
+    >>> runs = [folder / name for name in "xyz"]
+    >>> for run, text in zip(runs, ["a\\nb\\n", "b\\nc\\n", "a\\nd\\n"]):
+    ...     _ = run.write_text(text)
+    >>> merge_runs(runs, folder, fan_in=2).read_text().split()
     ['a', 'b', 'c', 'd']
     """
-    runs = []
-    with open(path, "rb") as source:
-        while batch := list(itertools.islice(source, run_lines)):
-            batch.sort()
-            runs.append(_write_unique(batch, scratch / f"run-{len(runs)}"))
     if not runs:
         return _write_unique([], scratch / "run-empty")
     generation = 0
@@ -780,31 +815,45 @@ def _write_unique(lines: Iterable[bytes], path: Path) -> Path:
     return path
 
 
-def _write_html(triples: list[Path], path: Path, title: str) -> Path:
-    from rdflib import Graph
+def _write_statements(out, texts: list[Path], provenance: ProvenanceSource, per_document: bool) -> int:
+    """Write the merged statements to binary ``out``: the ``texts`` (N-Quads or N-Triples files,
+    copied) then the provenance lines (as quads, or as triples when not ``per_document``);
+    return how many provenance lines were written."""
+    for text in texts:
+        with open(text, "rb") as lines:
+            shutil.copyfileobj(lines, out)
+    written = 0
+    for block in provenance():
+        written += block.count(b"\n")
+        if per_document:
+            out.write(block)
+        else:
+            out.writelines(line[:line.rfind(b" <")] + b" .\n" for line in block.splitlines())
+    return written
+
+
+def _write_html(statements: Path, quads: bool, path: Path, title: str) -> Path:
+    from rdflib import Dataset, Graph
 
     import kg
 
-    graph = Graph()
-    for source in triples:
-        graph.parse(source, format="nt")
+    graph = Dataset() if quads else Graph()
+    graph.parse(statements, format="nquads" if quads else "nt")
     return kg.KnowledgeGraph(graph).save_html(path, title=title)
 
 
-def _counts(*unique_triples: Path) -> dict[str, Any]:
-    """Documents, entities by type, relations by predicate and triples of N-Triples files
-    without a triple in common (the sorted union and the provenance)."""
+def _counts(union: Path) -> dict[str, Any]:
+    """Documents, entities by type, relations by predicate and triples of the sorted, unique union."""
     classes, predicates = Counter(), Counter()
     triples = 0
     rdf_type = f"<{RDF.type}>".encode()
-    for path in unique_triples:
-        with open(path, "rb") as lines:
-            for line in lines:
-                triples += 1
-                _, predicate, rest = line.split(b" ", 2)
-                predicates[predicate] += 1
-                if predicate == rdf_type:
-                    classes[rest.rsplit(b" ", 1)[0]] += 1
+    with open(union, "rb") as lines:
+        for line in lines:
+            triples += 1
+            _, predicate, rest = line.split(b" ", 2)
+            predicates[predicate] += 1
+            if predicate == rdf_type:
+                classes[rest.rsplit(b" ", 1)[0]] += 1
 
     def term(iri) -> bytes:
         return f"<{iri}>".encode()
@@ -859,7 +908,7 @@ def build_archive(
         composition = {"pipeline": pipeline_version(), "build": keys, "added": [], "format": fmt,
                        "graph": f"graph.{FORMATS[fmt][0]}", "html": html, "title": title}
         store.set_composition(composition)
-        result = _assemble_composition(store, composition, out / composition["graph"], report)
+        result = _assemble_composition(store, composition, out / composition["graph"], report, engine)
         store.tidy(keys)
     return result
 
@@ -882,8 +931,12 @@ def _batch_run(paths, strict: bool, on_error, workers: int | None, show_progress
     report.client_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path, report: BatchReport) -> BatchResult:
-    """Assemble the chunks of ``composition``; an added document replaces its earlier versions."""
+def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path, report: BatchReport,
+                          engine: str = "local") -> BatchResult:
+    """Assemble the chunks of ``composition``; an added document replaces its earlier versions.
+
+    Rewriting runs in local processes; with a Dask cluster it stays on the client, whose
+    files the cluster's machines may not see."""
     keys = composition["build"] + composition["added"]
     missing = [k for k in keys if not store.path(k).exists()]
     if missing:
@@ -893,10 +946,11 @@ def _assemble_composition(store: ChunkStore, composition: dict, graph_path: Path
     for index in range(len(composition["build"]), len(keys)):
         for doc_id, _ in entries[keys[index]]["documents"]:
             replaced[str(doc_iri(doc_id))] = index
-    return assemble(chunk_documents(store, keys, replaced), graph_path, composition["format"],
-                    html=composition["html"], title=composition["title"], report=report,
-                    index=chunk_documents(store, keys, replaced, index=True),
-                    provenance=chunk_provenance(store, keys, replaced))
+    return assemble([store.path(k) for k in keys], graph_path, composition["format"], html=composition["html"],
+                    title=composition["title"], report=report, replaced=replaced,
+                    index=chunk_index(store, keys, replaced),
+                    provenance=chunk_provenance(store, keys, replaced),
+                    workers=report.workers if engine == "local" else 1)
 
 
 def add_documents(
@@ -927,7 +981,7 @@ def add_documents(
             keys = process_chunks(documents, store, **options)
             composition["added"] = [k for k in composition["added"] if k not in keys] + keys
             store.set_composition(composition)
-            result = _assemble_composition(store, composition, build_dir / composition["graph"], report)
+            result = _assemble_composition(store, composition, build_dir / composition["graph"], report, engine)
             store.tidy(composition["build"] + composition["added"])
         else:
             result = _add_to_graph(target, documents, options)
@@ -958,7 +1012,7 @@ def _add_to_graph(target: Path, documents: Iterable[Document], options: dict) ->
         composition = {"build": [base], "added": process_chunks(documents, store, **options),
                        "format": "nquads" if is_store else fmt, "html": False, "title": ""}
         written = _assemble_composition(store, composition, Path(scratch) / "graph.nq" if is_store else target,
-                                        options["report"])
+                                        options["report"], options["engine"])
         if is_store:
             _replace_store(target, written.graph_path)
             written.graph_path = target
