@@ -517,12 +517,13 @@ def make_server(
         store_dir = str(graph)
         triples = len(open_store(store_dir, read_only=True))
     else:
-        source = open_store(graph)
         scratch = tempfile.TemporaryDirectory(prefix="kg-serve-")
         store_dir = scratch.name
-        disk = ox.Store(store_dir)
-        disk.bulk_extend(source)
-        disk.flush()
+        try:
+            disk = open_store(graph, into=store_dir)
+        except BaseException:
+            scratch.cleanup()
+            raise
         triples = len(disk)
         del disk  # close it before the workers open it read-only
         cleanup = scratch.cleanup

@@ -104,7 +104,7 @@ class GraphLoadError(ValueError):
 ON_DISK_ABOVE_BYTES = 50_000_000
 
 
-def open_store(source: Any, *, read_only: bool = False) -> ox.Store:
+def open_store(source: Any, *, read_only: bool = False, into: str | Path | None = None) -> ox.Store:
     """A pyoxigraph store holding ``source``.
 
     ``source`` is a :class:`pyoxigraph.Store` (returned as is), an rdflib
@@ -114,21 +114,34 @@ def open_store(source: Any, *, read_only: bool = False) -> ox.Store:
     Files larger than ``ON_DISK_ABOVE_BYTES`` are bulk-loaded into an on-disk store
     in a temporary directory, removed when the program exits. JSON-LD nested deeper
     than :data:`kg.ontology.io.MAX_JSON_NESTING` levels is refused before it is parsed.
+    ``into`` names an empty directory for an on-disk store that receives ``source``
+    (a file is bulk-loaded straight into it: a server loads a big graph once).
 
     >>> store = open_store("tests/fixtures/contract_sample.ttl")   # doctest: +SKIP
     >>> len(store) > 0                                               # doctest: +SKIP
     True
     """
+    if isinstance(source, (str, Path)) and not Path(source).is_dir():
+        return _open_path(Path(source), read_only=read_only, into=into)
     if isinstance(source, ox.Store):
-        return source
-    if isinstance(source, (str, Path)):
-        return _open_path(Path(source), read_only=read_only)
-    if hasattr(source, "serialize") and hasattr(source, "triples"):
-        return _store_from_rdflib(source)
-    raise TypeError(f"cannot make a SPARQL store from {type(source).__name__}")
+        store = source
+    elif isinstance(source, (str, Path)):
+        store = _open_path(Path(source), read_only=read_only or into is not None)
+    elif hasattr(source, "serialize") and hasattr(source, "triples"):
+        store = _store_from_rdflib(source)
+    else:
+        raise TypeError(f"cannot make a SPARQL store from {type(source).__name__}")
+    return store if into is None else _copied(store, into)
 
 
-def _open_path(path: Path, *, read_only: bool) -> ox.Store:
+def _copied(store: ox.Store, directory: str | Path) -> ox.Store:
+    disk = ox.Store(str(directory))
+    disk.bulk_extend(store)
+    disk.flush()
+    return disk
+
+
+def _open_path(path: Path, *, read_only: bool, into: str | Path | None = None) -> ox.Store:
     if path.is_dir():
         try:
             return ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
@@ -150,12 +163,13 @@ def _open_path(path: Path, *, read_only: bool) -> ox.Store:
             dataset.parse(path, format=RDFLIB_FORMATS_BY_SUFFIX[suffix])
         except Exception as error:  # rdflib raises many parser-specific types
             raise GraphLoadError(f"{path}: {error}") from None
-        return _store_from_rdflib(dataset)
+        store = _store_from_rdflib(dataset)
+        return store if into is None else _copied(store, into)
     if suffix not in RDF_FORMATS_BY_SUFFIX:
         known = " ".join(sorted([*RDF_FORMATS_BY_SUFFIX, *RDFLIB_FORMATS_BY_SUFFIX]))
         raise GraphLoadError(f"{path}: unknown RDF format {suffix or '(no suffix)'!r}; expected one of {known}")
-    on_disk = path.stat().st_size > ON_DISK_ABOVE_BYTES
-    scratch = tempfile.mkdtemp(prefix="kg-store-") if on_disk else None
+    on_disk = into is not None or path.stat().st_size > ON_DISK_ABOVE_BYTES
+    scratch = str(into) if into is not None else tempfile.mkdtemp(prefix="kg-store-") if on_disk else None
     try:
         if scratch:
             store = ox.Store(scratch)
@@ -164,11 +178,13 @@ def _open_path(path: Path, *, read_only: bool) -> ox.Store:
             store = ox.Store()
             store.load(path=str(path), format=RDF_FORMATS_BY_SUFFIX[suffix])
     except (SyntaxError, OSError, ValueError) as error:
-        if scratch:
+        if scratch and into is None:
             shutil.rmtree(scratch, ignore_errors=True)
         # pyoxigraph's syntax message carries the position ("between line 3 column 9 and ...").
         raise GraphLoadError(f"{path}: {error.msg if isinstance(error, SyntaxError) else error}") from None
-    if scratch:
+    if into is not None:
+        store.flush()
+    elif scratch:
         atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     return store
 

@@ -70,6 +70,18 @@ def test_open_store_from_rdflib_graph_and_store_directory(tmp_path):
     assert {r["personLabel"] for r in ask(store, "people-honours")} == {"赵大伟", "周文静", "陈雨桐"}
 
 
+@pytest.mark.parametrize("suffix", [".ttl", ".rdf"])
+def test_open_store_into_a_directory_keeps_the_graph_there(tmp_path, suffix):
+    graph = rdflib.Graph().parse(SAMPLE)
+    path = tmp_path / f"graph{suffix}"
+    graph.serialize(path, format="xml" if suffix == ".rdf" else "turtle")
+    store = open_store(path, into=tmp_path / "store")
+    assert len(store) == len(graph)
+    del store  # a server's workers reopen the directory read-only
+    assert len(ox.Store.read_only(str(tmp_path / "store"))) == len(graph)
+    assert len(open_store(graph, into=tmp_path / "from-rdflib")) == len(graph)
+
+
 def test_bad_graphs_name_the_file_and_the_problem(tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text('@prefix x: <http://x/> .\nx:a x:b "unterminated .\n', encoding="utf-8")
