@@ -215,13 +215,16 @@ class ChunkResult:
     cpu_seconds: float = 0.0  # this worker's CPU time on the chunk (contention does not count)
     peak_rss_mb: float = 0.0
     worker: int = 0
+    written: bool = False  # the worker wrote the chunk's files itself
 
 
-def extract_chunk(documents: list[Document]) -> ChunkResult:
+def extract_chunk(documents: list[Document], folder: str | None = None, key: str = "") -> ChunkResult:
     """Extract and build one chunk: N-Quads with one named graph per document, lines sorted.
 
     Runs in a worker (process pool or Dask); the pipeline is made once per process.
     A document whose extraction fails is reported and left out; the others go on.
+    With ``folder`` (a :class:`ChunkStore` this worker can reach) the worker writes the
+    chunk's files itself and returns only the account, so big outputs never cross a pipe.
     """
     from kg.extract.pipeline import extract, make_nlp
     from kg.ontology.rdf import document_nquad_parts
@@ -246,6 +249,9 @@ def extract_chunk(documents: list[Document]) -> ChunkResult:
         provenance.append(local)
         result.documents.append((document.id, len(document.text)))
     result.nquads, result.provenance = b"".join(parts), b"".join(provenance)
+    if folder is not None:
+        ChunkStore(Path(folder)).write_files(key, result)
+        result.nquads, result.provenance, result.written = b"", b"", True
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -396,11 +402,16 @@ class ChunkStore:
         return entries
 
     def write(self, key: str, result: ChunkResult) -> dict:
-        """Write the chunk's index and provenance, then its file, then note it as finished."""
+        """Write the chunk's files (unless its worker did) and note it as finished."""
+        if not result.written:
+            self.write_files(key, result)
+        return self.note(key, result)
+
+    def write_files(self, key: str, result: ChunkResult) -> None:
+        """The chunk's index and provenance, then its file (whose presence means complete)."""
         atomic_write(self.index_path(key), index_lines(result.nquads))
         atomic_write(self.provenance_path(key), result.provenance)
         atomic_write(self.path(key), result.nquads)
-        return self.note(key, result)
 
     def note(self, key: str, result: ChunkResult) -> dict:
         entry = {"key": key, "documents": result.documents, "failures": result.failures, "empty": result.empty,
@@ -587,7 +598,9 @@ def process_chunks(
                     done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                     for future in done:
                         collect(future, pending.pop(future))
-                pending[executor.submit(extract_chunk, chunk.documents)] = chunk
+                # Local workers share this file system: they write the chunk files themselves.
+                folder = str(store.folder) if engine == "local" else None
+                pending[executor.submit(extract_chunk, chunk.documents, folder, chunk.key)] = chunk
             for future in cf.as_completed(list(pending)):
                 collect(future, pending.pop(future))
         except BaseException:
@@ -665,19 +678,20 @@ def chunk_index(store: ChunkStore, keys: list[str], replaced: dict[str, int] | N
     return documents
 
 
-def chunk_provenance(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> ProvenanceSource:
-    """A re-iterable source of the chunks' provenance lines (N-Quads bytes), skipping the
-    graphs ``replaced`` by a later chunk; a chunk with none replaced is read as one block."""
+def chunk_provenance(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None,
+                     block_bytes: int = 1 << 24) -> ProvenanceSource:
+    """A re-iterable source of the chunks' provenance lines (N-Quads bytes) in blocks of about
+    ``block_bytes``, skipping the graphs ``replaced`` by a later chunk."""
     replaced = replaced or {}
 
     def blocks():
         for number, key in enumerate(keys):
-            data = store.provenance_path(key).read_bytes()
             stale = {f" <{g}> .".encode() for g, n in replaced.items() if n != number}
-            if stale:
-                data = b"".join(line for line in data.splitlines(keepends=True)
-                                if line[line.rfind(b" <"):].rstrip(b"\n") not in stale)
-            yield data
+            with open(store.provenance_path(key), "rb") as lines:
+                while block := lines.readlines(block_bytes):
+                    if stale:
+                        block = [line for line in block if line[line.rfind(b" <"):].rstrip(b"\n") not in stale]
+                    yield b"".join(block)
 
     return blocks
 
