@@ -21,7 +21,8 @@ every document's graph onto shared nodes:
 * **People** with the same name are one person when they share a unit (their key unit, a
   ``memberOf`` unit or a post's unit); a person named without a unit belongs with the
   publisher of the report. Namesakes in different units stay apart.
-* **Honours** are one node per name after script and width folding.
+* **Honours** are one node per name after script and width folding, labelled with a name as
+  written (``Best Team``, not the folded ``BestTeam`` its IRI is minted from).
 
 A merged node's ``rdfs:label`` is the longest name used for it (one per language); every
 other name becomes a ``skos:altLabel``. IRIs are minted from the full name (a nested unit's
@@ -47,6 +48,7 @@ Example
 """
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -55,9 +57,24 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
+from rdflib import BNode, Dataset, Literal, URIRef
+
 from kg.extract.lexicon import load_lexicon
 from kg.extract.normalize import to_simplified
-from kg.ontology.namespaces import KG, KGD, ORG, RDF, RDFS, SCHEMA, SKOS, honour_iri, org_iri, person_iri, post_iri
+from kg.ontology.namespaces import (
+    KG,
+    KGD,
+    ORG,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    bind_prefixes,
+    honour_iri,
+    org_iri,
+    person_iri,
+    post_iri,
+)
 
 Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax ("<iri>", '"text"@zh-Hans')
 DocumentTriples = tuple[str, list[Triple]]  # (graph IRI, the triples of that document's graph)
@@ -254,6 +271,7 @@ class Resolver:
         self._person_links: list[tuple[PersonKey, Identity, str, str]] = []  # unions made, for the report
         self._person_iri: dict[PersonKey, str] = {}
         self._unit_label: dict[Identity, tuple[str, str | None]] = {}
+        self._honour_labels: dict[str, Counter] = defaultdict(Counter)  # folded name -> Simplified labels used
 
     @classmethod
     def of(cls, documents: DocumentSource) -> "Resolver":
@@ -395,6 +413,8 @@ class Resolver:
                 self._hant[ident][(hans, labels[HANT])] += 1
             if node in nested:
                 self._nested.setdefault((node, ident), doc.doc_id)
+        for node in doc.nodes("honour"):
+            self._honour_labels[fold(doc.name_of(node))][doc.name_of(node)] += 1
         for node in doc.nodes("person"):
             key, linked, rule = self._person_units(doc, node, units)
             self._person_keys[key] += 1
@@ -444,7 +464,7 @@ class Resolver:
             if len(iris) > 1:
                 self._record("Person", "namesakes in different units: kept apart", tuple(sorted(iris)), "")
         for ident, labels in self._labels.items():
-            hans = min(labels, key=lambda label: (-len(label), -labels[label], label))
+            hans = _preferred_label(labels)
             pairs = Counter({hant: n for (h, hant), n in self._hant.get(ident, Counter()).items() if h == hans})
             self._unit_label[ident] = (hans, _most_common(pairs))
         raws, idents = defaultdict(set), defaultdict(set)
@@ -521,9 +541,18 @@ class Resolver:
             node_map[node] = self._person_iri.get(key, node)
             preferred[node_map[node]] = (key[0], _most_common(self._person_hant.get(key, Counter())))
         for node in doc.nodes("honour"):
-            node_map[node] = str(honour_iri(fold(doc.name_of(node))))
-            preferred[node_map[node]] = (fold(doc.name_of(node)), None)
+            name = fold(doc.name_of(node))
+            node_map[node] = str(honour_iri(name))
+            # Labelled with a name as written (spaces, width), not the folded form the IRI is minted from.
+            labels = self._honour_labels.get(name)
+            preferred[node_map[node]] = (_preferred_label(labels) if labels else doc.name_of(node), None)
         return node_map, preferred
+
+
+def _preferred_label(labels: Counter) -> str:
+    """The label a merged node shows: the longest name used for it, then the most used, then the smallest."""
+    return min(labels, key=lambda label: (-len(label), -labels[label], label))
+
 
 def _most_common(counts: Counter) -> str | None:
     """The most frequent key, ties to the smallest; None when empty."""
@@ -631,19 +660,82 @@ def index_lines(nquads: bytes) -> bytes:
     return b"".join(kept)
 
 
+def nquad_lines(data: bytes) -> list[str]:
+    """The lines of N-Quads text, split at line feeds only (``str.splitlines`` would also cut
+    a literal at a raw U+2028, U+0085 or other separator, which N-Quads leaves unescaped)."""
+    return list(io.StringIO(data.decode("utf-8"), newline="\n"))
+
+
 def graphs_of_facts(facts: Iterable) -> Iterator[DocumentTriples]:
     """Each document's graph as triples (from :class:`~kg.extract.facts.DocumentFacts`)."""
     from kg.ontology.rdf import document_nquads
 
     for document_facts in facts:
-        data = document_nquads(document_facts)
-        yield from read_nquads(data.decode("utf-8").splitlines())
+        yield from read_nquads(nquad_lines(document_nquads(document_facts)))
 
 
-def merge_dataset(dataset) -> tuple:
+def merge_documents(documents: list[DocumentTriples]) -> tuple[list[DocumentTriples], list[MergeRecord]]:
+    """Every document's graph rewritten onto shared nodes, as ``kg build`` does, and the decisions."""
+    resolver = Resolver.of(lambda: documents)
+    return [(graph, resolver.rewrite(graph, triples)) for graph, triples in documents], resolver.records
+
+
+def nt_term(term) -> str:
+    """An rdflib term in N-Triples syntax, literals escaped as the project writes them.
+
+    >>> from rdflib import Literal
+    >>> print(nt_term(Literal('青禾 "重工"', lang="zh-Hans")))
+    "青禾 \\"重工\\""@zh-Hans
+    """
+    if isinstance(term, Literal):
+        text = make_literal(str(term), None)
+        if term.language:
+            return f"{text}@{term.language}"
+        return f"{text}^^<{term.datatype}>" if term.datatype else text
+    return f"_:{term}" if isinstance(term, BNode) else f"<{term}>"
+
+
+def rdflib_term(term: str):
+    """The rdflib term of an N-Triples term (IRI, blank node or literal), language tag as written.
+
+    >>> rdflib_term('"2021-06"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>').datatype[-10:]
+    'gYearMonth'
+    """
+    if term.startswith("<"):
+        return URIRef(term[1:-1])
+    if term.startswith("_:"):
+        return BNode(term[2:])
+    text, _ = literal_value(term)
+    suffix = term[term.rfind('"') + 1:]
+    if suffix.startswith("^^"):
+        return Literal(text, datatype=URIRef(suffix[3:-1]))
+    return Literal(text, lang=suffix[1:] or None)
+
+
+def dataset_of(documents: Iterable[DocumentTriples]) -> Dataset:
+    """An rdflib ``Dataset`` with each document's triples (N-Triples terms) in its named graph."""
+    dataset = Dataset()
+    bind_prefixes(dataset)
+    terms: dict[str, object] = {}  # each term made once: rdflib checks every IRI it is given
+
+    def term(text: str):
+        found = terms.get(text)
+        if found is None:
+            found = terms[text] = rdflib_term(text)
+        return found
+
+    for graph, triples in documents:
+        named = dataset.graph(URIRef(graph))
+        named.addN((term(s), term(p), term(o), named) for s, p, o in triples)
+    return dataset
+
+
+def merge_dataset(dataset: Dataset) -> tuple[Dataset, list[MergeRecord]]:
     """An rdflib ``Dataset`` (one named graph per document) merged across documents, and the records.
 
-    For graphs built in memory (``kg.build``); batch builds merge chunk files as they stream.
+    The same decisions and triples as ``kg build`` and ``kg.build`` (which merge N-Quads text as
+    they extract it); for a dataset made some other way. Statements in the default graph,
+    which belong to no document, are kept as they are.
 
     >>> from kg.extract.pipeline import extract
     >>> from kg.extract.reader import make_document
@@ -660,16 +752,11 @@ def merge_dataset(dataset) -> tuple:
     ['org:铸造分公司', 'org:铸造分公司熔炼车间', 'org:青禾重工集团有限公司', 'org:青禾重工集团有限公司工会',
      'org:青禾重工集团有限公司铸造分公司']
     """
-    from rdflib import Dataset
-
-    from kg.ontology.namespaces import bind_prefixes
-
-    lines = dataset.serialize(format="nquads", encoding="utf-8").decode("utf-8").splitlines()
-    documents = sorted(read_nquads(sorted(lines, key=lambda line: line[line.rfind(" <"):])))
-    resolver = Resolver.of(lambda: documents)
-    merged = Dataset()
-    bind_prefixes(merged)
-    data = "".join(f"{s} {p} {o} <{graph}> .\n" for graph, triples in documents
-                   for s, p, o in resolver.rewrite(graph, triples))
-    merged.parse(data=data, format="nquads")
-    return merged, resolver.records
+    default = dataset.default_graph.identifier
+    documents = [(str(graph.identifier), [(nt_term(s), nt_term(p), nt_term(o)) for s, p, o in graph])
+                 for graph in sorted(dataset.graphs(), key=lambda graph: str(graph.identifier))
+                 if graph.identifier != default]
+    rewritten, records = merge_documents(documents)
+    merged = dataset_of(rewritten)
+    merged.default_graph += dataset.default_graph  # statements of no document stay as they are
+    return merged, records
