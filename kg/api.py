@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -23,6 +23,10 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from kg.extract.facts import Document, DocumentFacts
 from kg.extract.reader import InputError, make_document, read_documents
 from kg.ontology.namespaces import KG, ORG, SCHEMA
+
+if TYPE_CHECKING:
+    from kg.merge import MergeRecord
+
 
 @dataclass(frozen=True)
 class Organisation:
@@ -75,13 +79,17 @@ class BuildReport:
 class KnowledgeGraph:
     """A knowledge graph: an rdflib ``Dataset`` with one named graph per document.
 
-    ``graph`` is the merged view (all documents in one rdflib ``Graph``).
+    Built by :func:`build`, the documents' graphs share one node per unit, person and honour
+    (as ``kg build`` makes them); ``merges`` lists the decisions (:class:`kg.merge.MergeRecord`).
+    ``graph`` is the union view (all documents in one rdflib ``Graph``).
     """
 
-    def __init__(self, dataset: Dataset, facts: list[DocumentFacts] | None = None, report: BuildReport | None = None):
+    def __init__(self, dataset: Dataset, facts: list[DocumentFacts] | None = None, report: BuildReport | None = None,
+                 merges: list[MergeRecord] | None = None):
         self.dataset = dataset
         self.facts = facts or []
         self.report = report or BuildReport()
+        self.merges = merges or []
         self._graph: Graph | None = None
         self._store = None
 
@@ -234,27 +242,32 @@ def build_documents(documents: Iterable[Document], *, nlp=None, strict: bool = F
                     progress: Callable[[Document], None] | None = None) -> KnowledgeGraph:
     """Extract facts from ``Document`` objects and build their graph.
 
-    As in ``kg build``, one report that breaks extraction does not stop the others: it is
-    left out and listed in ``graph.report.failures`` (raised with ``strict=True``).
+    As in ``kg build``, the same unit, person or honour named in several reports becomes one
+    node (:mod:`kg.merge`; the decisions are in ``graph.merges``), and one report that breaks
+    extraction does not stop the others: it is left out and listed in ``graph.report.failures``
+    (raised with ``strict=True``). A report with the id of an earlier one replaces it.
     """
     from kg.extract.pipeline import extract, make_nlp
-    from kg.ontology import add_document, build_dataset, remove_document
+    from kg.merge import dataset_of, merge_documents, nquad_lines, read_nquads
+    from kg.ontology.rdf import document_nquad_parts
 
     nlp = nlp or make_nlp()
     report = BuildReport()
     started = time.perf_counter()
-    dataset = build_dataset([])
+    named: dict[str, list] = {}  # graph IRI -> the triples that name entities, which merging rewrites
+    provenance: dict[str, list] = {}  # graph IRI -> the triples about the text and its mentions
     facts = []
     for document in documents:
         try:
             document_facts = extract(document, nlp)
-            add_document(dataset, document_facts)
+            parts = document_nquad_parts(document_facts)
         except Exception as error:
             if strict:
                 raise
-            remove_document(dataset, document.id)
             report.failures.append(InputError(document.id, f"extraction failed: {type(error).__name__}: {error}"))
             continue
+        for part, lines in zip((named, provenance), parts):
+            part.update(read_nquads(nquad_lines(lines)))
         if not document.text.strip():
             report.empty.append(document.id)
         facts.append(document_facts)
@@ -262,8 +275,10 @@ def build_documents(documents: Iterable[Document], *, nlp=None, strict: bool = F
         report.characters += len(document.text)
         if progress:
             progress(document)
+    merged, merges = merge_documents(list(named.items()))
+    dataset = dataset_of([*merged, *provenance.items()])
     report.seconds = time.perf_counter() - started
-    return KnowledgeGraph(dataset, facts, report)
+    return KnowledgeGraph(dataset, facts, report, merges)
 
 
 def build(*paths: str | Path, strict: bool = False, nlp=None,

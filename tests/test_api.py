@@ -4,8 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+import pytest
+from rdflib import RDF, URIRef
+from typer.testing import CliRunner
 
 import kg
+from kg.cli import app
+from kg.merge import MergeRecord
+from kg.ontology.namespaces import NIF, doc_iri
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "tests" / "data" / "grid-2019-06-28.txt"
@@ -57,3 +63,72 @@ def test_unreadable_inputs_are_reported_not_raised(tmp_path):
     graph = kg.build(tmp_path)
     assert [str(f.path).endswith("bad.txt") for f in graph.report.failures] == [True]
     assert graph.summary()["documents"] == 1
+
+
+# Four fictional reports: "a" declares the short form "星澜集团" that "b" uses alone; "c" names the
+# group, its branch and the branch's manager in Traditional script; "d" has a namesake in another company.
+CORPUS = {
+    "a": "星澜能源表彰先进\n来源：党委宣传部　时间：2021年6月30日　作者：林小河\n"
+         "星澜能源集团有限公司(以下简称“星澜集团”)党委授予热电分公司总经理庞思远“优秀共产党员”称号。",
+    "b": "星澜集团召开职代会\n来源：工会　时间：2022年3月8日　作者：苏晓\n星澜集团授予热电分公司运行部主任庞思远“劳动模范”称号。",
+    "c": "星瀾能源集團表彰巾幗\n來源：工會　時間：2022年3月8日　作者：蘇曉\n"
+         "星瀾能源集團有限公司工會授予熱電分公司總經理龐思遠“三八紅旗手”稱號。",
+    "d": "云岭港务表彰先进\n来源：办公室　时间：2020年5月1日　作者：王一\n云岭港务有限公司授予码头分公司班长庞思远“先进工作者”称号。",
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_builds(tmp_path_factory):
+    """The corpus built by ``kg.build`` and by ``kg build`` (N-Quads, read back with ``kg.load``)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for doc_id, text in CORPUS.items():
+        (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(folder), "-o", str(folder / "out"), "-f", "nq", "-w", "1",
+                                      "--no-html"])
+    assert result.exit_code == 0, result.output
+    return kg.build(folder), kg.load(folder / "out" / "graph.nq")
+
+
+def quads(graph: kg.KnowledgeGraph) -> set:
+    return set(graph.dataset.quads())
+
+
+def test_build_merges_documents_as_kg_build_does(corpus_builds):
+    api, cli = corpus_builds
+    assert set(api.graph) == set(cli.graph) and len(api.graph) > 200
+    assert quads(api) == quads(cli)  # the same named graph per document, on the same merged nodes
+
+
+def test_build_gives_one_node_per_unit_and_person_across_documents(corpus_builds):
+    graph, _ = corpus_builds
+    units = {o.name: o for o in graph.organisations()}
+    group = units["星澜能源集团有限公司"]
+    # The short form declared in a and used alone in b, and the Traditional name in c: one node.
+    assert group.name_hant == "星瀾能源集團有限公司" and "星澜集团" in group.aliases
+    assert "星澜集团" not in units
+    graphs_naming_group = {g for _, _, _, g in graph.dataset.quads((URIRef(group.iri), RDF.type, None, None))}
+    assert graphs_naming_group == {doc_iri(d) for d in "abc"}
+    # The manager of the branch in a and c is one person; the namesakes in b and d are kept apart.
+    people = sorted((p.posts, p.name_hant) for p in graph.people() if p.name == "庞思远")
+    assert people == [((("主任", "热电分公司运行部"),), None), ((("总经理", "热电分公司"),), "龐思遠"),
+                      ((("班长", "码头分公司"),), None)]
+    rules = {record.rule for record in graph.merges}
+    assert {"declared alias", "namesakes in different units: kept apart"} <= rules
+    assert all(isinstance(record, MergeRecord) for record in graph.merges)
+
+
+def test_a_saved_merged_graph_loads_with_its_named_graphs(corpus_builds, tmp_path):
+    graph, _ = corpus_builds
+    loaded = kg.load(graph.save(tmp_path / "graph.trig"))
+    assert quads(loaded) == quads(graph) and loaded.merges == []
+    assert {p.iri for p in loaded.people()} == {p.iri for p in graph.people()}
+
+
+def test_an_honour_keeps_its_name_as_written_across_documents():
+    text = "青禾机械厂检修车间主任王小明荣获“Best Team 2020”称号。\u2028星河能源公司动力车间主任赵大山荣获“劳动模范”称号，\x85他说。"
+    graph = kg.build_texts({"x": text, "y": "星河能源公司动力车间主任赵大山荣获“BestTeam2020”称号。"})
+    # Spellings that differ by spaces are one honour, labelled as written, not as folded for matching.
+    assert sorted(h.name for h in graph.honours()) == ["Best Team 2020", "劳动模范"]
+    # Line separators inside a text (U+2028, U+0085) do not cut its statements apart.
+    assert str(graph.graph.value(doc_iri("x"), NIF.isString)) == text
+    assert {p.name for p in graph.people()} == {"王小明", "赵大山"}
