@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 import kg
 from kg.cli import app
-from kg.merge import MergeRecord
+from kg.merge import MergeRecord, merge_dataset
+from kg.ontology import build_dataset
 from kg.ontology.namespaces import NIF, doc_iri
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +116,13 @@ def test_build_gives_one_node_per_unit_and_person_across_documents(corpus_builds
     rules = {record.rule for record in graph.merges}
     assert {"declared alias", "namesakes in different units: kept apart"} <= rules
     assert all(isinstance(record, MergeRecord) for record in graph.merges)
+
+
+def test_merge_dataset_of_the_unmerged_graphs_gives_the_same_dataset(corpus_builds):
+    graph, _ = corpus_builds
+    merged, records = merge_dataset(build_dataset(graph.facts))
+    assert set(merged.quads()) == quads(graph)
+    assert sorted(r.row() for r in records) == sorted(r.row() for r in graph.merges)
 
 
 def test_a_saved_merged_graph_loads_with_its_named_graphs(corpus_builds, tmp_path):
