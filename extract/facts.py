@@ -18,6 +18,7 @@ Example
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ENTITY_TYPES = ("Organization", "Person", "Honour")
@@ -149,3 +150,94 @@ class DocumentFacts:
                 if a.date:
                     d["date"] = a.date
                 yield d
+
+
+# -- long documents: facts in parts ------------------------------------------------------
+
+_LINE_END = "\n"
+_SENTENCE_MARKS = "。！？!?"
+_CLOSING_QUOTES = "”」』’\"》〉"
+
+
+def part_bounds(text: str, size: int) -> list[tuple[int, int]]:
+    """Consecutive spans covering ``text``, each at most ``size`` characters (plus closing
+    quotes), ending after a line break, else after a sentence mark, else anywhere.
+
+    A long document is extracted part by part (``kg.extract.pipeline.extract_parts``):
+    cutting where a sentence ends keeps every sentence whole.
+
+    >>> text = "甲厂召开会议。乙厂表彰先进！\\n丙厂张三发言。"
+    >>> [text[a:b] for a, b in part_bounds(text, 10)]
+    ['甲厂召开会议。', '乙厂表彰先进！\\n', '丙厂张三发言。']
+    """
+    bounds, start = [], 0
+    while len(text) - start > size:
+        end = text.rfind(_LINE_END, start + size // 2, start + size) + 1
+        if not end:
+            marks = [text.rfind(mark, start, start + size) for mark in _SENTENCE_MARKS]
+            end = max(max(marks) + 1, text.rfind(_LINE_END, start, start + size) + 1)
+        if end <= start:
+            end = start + size  # no sentence ends here: cut the run of text
+        while end < len(text) and text[end] in _CLOSING_QUOTES:
+            end += 1
+        bounds.append((start, end))
+        start = end
+    bounds.append((start, len(text)))
+    return bounds
+
+
+def combine(document: Document, parts: Iterable[DocumentFacts], *, outline: bool = False) -> DocumentFacts:
+    """One document's facts from the facts of its consecutive parts.
+
+    Every part holds offsets into ``document.text`` and sentence indices into its own
+    ``sentences``. Entities with the same key become one (aliases and forms joined, the
+    first Traditional label and class kept, mentions in order), as do relations with the
+    same subject, predicate, object and post (evidence joined). ``outline``: only the
+    entities, relations and publisher, without mentions, evidence, awards or sentences
+    (what a writer needs to name every node before the parts come again).
+
+    >>> doc = Document(id="d", text="张三发言。张三获奖。")
+    >>> parts = [DocumentFacts(doc, {"Person:张三": Entity("Person:张三", "Person", "张三",
+    ...          mentions=[Mention("d", a, a + 2, "张三", 0)])}, sentences=[(a, a + 5)]) for a in (0, 5)]
+    >>> facts = combine(doc, parts)
+    >>> [(m.start, m.sentence) for m in facts.entities["Person:张三"].mentions], facts.sentences
+    ([(0, 0), (5, 1)], [(0, 5), (5, 10)])
+    """
+    facts = DocumentFacts(document=document)
+    relations: dict[tuple, Relation] = {}
+    for part in parts:
+        base = len(facts.sentences)
+        shift = (lambda ms: []) if outline else (lambda ms: [_in_sentence(m, m.sentence + base) for m in ms])
+        for key, entity in part.entities.items():
+            known = facts.entities.get(key)
+            if known is None:
+                known = facts.entities[key] = Entity(key, entity.type, entity.name)
+            join_entity(known, entity, shift(entity.mentions))
+        for relation in part.relations:
+            known = relations.get((relation.s, relation.p, relation.o, relation.post))
+            if known is None:
+                known = relations[relation.s, relation.p, relation.o, relation.post] = Relation(
+                    relation.s, relation.p, relation.o, relation.post)
+                facts.relations.append(known)
+            known.evidence += shift(relation.evidence)
+        if not outline:
+            facts.awards += [Award(a.honour, a.recipients, a.conferred_by, a.date, a.count, a.recipient_kind,
+                                   shift(a.evidence)) for a in part.awards]
+            facts.sentences += part.sentences
+        facts.publisher = facts.publisher or part.publisher
+    return facts
+
+
+def join_entity(entity: Entity, other: Entity, mentions: list[Mention] | None = None) -> None:
+    """Add to ``entity`` what ``other`` (the same entity, seen elsewhere) knows: aliases and
+    forms, a Traditional label or class where ``entity`` has none, and ``mentions``
+    (default: ``other``'s)."""
+    entity.label_hant = entity.label_hant or other.label_hant
+    entity.org_class = entity.org_class or other.org_class
+    entity.aliases |= other.aliases
+    entity.forms |= other.forms
+    entity.mentions += other.mentions if mentions is None else mentions
+
+
+def _in_sentence(mention: Mention, sentence: int) -> Mention:
+    return Mention(mention.doc_id, mention.start, mention.end, mention.text, sentence)

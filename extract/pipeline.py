@@ -15,6 +15,10 @@ Each component does one thing to the ``Doc`` and leaves its result there:
 The ``Doc`` is made over the Simplified, pinyin-free view of the text; ``doc._.norm``
 maps its offsets back to the original, and ``doc._.document`` holds the metadata.
 
+A document longer than ``PART_CHARS`` is extracted in parts of whole sentences
+(:func:`extract_parts`), so memory holds one part's ``Doc``, not a 50 MB one; the short
+forms, publisher and unit names settled in earlier parts carry over to later ones.
+
 >>> from kg.extract.reader import make_document
 >>> facts = extract(make_document("d1", "检修厂厂长亓德昌荣获“劳动模范”称号。"))
 >>> sorted(e.name for e in facts.entities.values())
@@ -23,6 +27,8 @@ maps its offsets back to the original, and ``doc._.document`` holds the metadata
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy
@@ -31,18 +37,21 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kg.extract.facts import Document, DocumentFacts
+from kg.extract.facts import Document, DocumentFacts, Entity, Relation, combine, join_entity, part_bounds
 from kg.extract.honours import find_awards, find_quotes
-from kg.extract.normalize import normalize
-from kg.extract.orgs import UnitIndex, find_units, source_unit
+from kg.extract.normalize import NormalizedText, normalize
+from kg.extract.orgs import UnitIndex, company_prefixes, find_units, source_unit
 from kg.extract.people import extend_lists, find_people, find_titles
 from kg.extract.resolve import Resolver
 from kg.extract.tokenizer import RJiebaTokenizer
 from kg.extract.view import TextView
 
 COMPONENTS = ("kg_view", "kg_units", "kg_titles", "kg_people", "kg_awards", "kg_facts", "kg_spans")
+# A longer document is extracted in parts of whole sentences: a part's Doc and tables take
+# about 130 MB, a 50 MB document's would take tens of GB.
+PART_CHARS = 200_000
 
-for _name in ("document", "norm", "view", "units", "titles", "people", "awards", "facts"):
+for _name in ("document", "norm", "view", "units", "titles", "people", "awards", "facts", "earlier"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -63,7 +72,10 @@ def view_component(doc: Doc) -> Doc:
 
 @Language.component("kg_units")
 def units_component(doc: Doc) -> Doc:
-    units = find_units(doc._.view, find_quotes(doc._.view.text))
+    quotes = find_quotes(doc._.view.text)
+    units = find_units(doc._.view, quotes)
+    if doc._.earlier:
+        units = doc._.earlier.find_known_units(doc._.view, quotes, units)
     document = doc._.document
     source = source_unit(doc._.view, document.source) if document and document.source else None
     if source and not units.covering(source.start):
@@ -98,13 +110,21 @@ def facts_component(doc: Doc) -> Doc:
     document = doc._.document or Document(id="doc", text=text)
     norm = doc._.norm or normalize(text)
     resolver = Resolver(document, norm, doc._.view)
-    units = doc._.units
+    units, earlier = doc._.units, doc._.earlier
+    if earlier:
+        resolver.alias.update(earlier.alias)
     resolver.choose_publisher(units)
+    if earlier:
+        earlier.keep_publisher(resolver)
     unit_keys = resolver.add_units(units)
+    if earlier:
+        earlier.name_known_units(resolver, units)
     for p in doc._.people:
         resolver.add_person(p, units, unit_keys)
     for a in doc._.awards:
         resolver.add_award(a, units, unit_keys)
+    if earlier:
+        earlier.settle(resolver)
     doc._.facts = resolver.facts
     return doc
 
@@ -177,17 +197,140 @@ def make_nlp() -> Language:
 
 
 def process(document: Document, nlp: Language | None = None) -> Doc:
-    """Run the pipeline on one document; the ``Doc`` carries every intermediate result."""
-    nlp = nlp or make_nlp()
-    norm = normalize(document.text)
+    """Run the pipeline on one document; the ``Doc`` carries every intermediate result.
+
+    spaCy refuses texts over ``nlp.max_length`` (a million characters): :func:`extract`
+    takes any length.
+    """
+    return _run(nlp or make_nlp(), document, normalize(document.text))
+
+
+def _run(nlp: Language, document: Document, norm: NormalizedText, earlier: "EarlierParts | None" = None) -> Doc:
     doc = nlp.make_doc(norm.simplified)
     doc._.document = document
     doc._.norm = norm
+    doc._.earlier = earlier
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     return doc
 
 
-def extract(document: Document, nlp: Language | None = None) -> DocumentFacts:
-    """The facts of one document."""
-    return process(document, nlp)._.facts
+def extract(document: Document, nlp: Language | None = None, part_chars: int = PART_CHARS) -> DocumentFacts:
+    """The facts of one document; one longer than ``part_chars`` is extracted part by part
+    (:func:`extract_parts`) and the parts' facts combined."""
+    if len(document.text) <= part_chars:
+        return process(document, nlp)._.facts
+    return combine(document, extract_parts(document, nlp, part_chars))
+
+
+def extract_parts(document: Document, nlp: Language | None = None,
+                  part_chars: int = PART_CHARS) -> Iterator[DocumentFacts]:
+    """The facts of ``document`` in parts of at most ``part_chars`` characters of whole
+    sentences (:func:`~kg.extract.facts.part_bounds`), one at a time, so memory holds one part.
+
+    Each part's facts carry offsets into the whole text and index their own ``sentences``
+    (:func:`~kg.extract.facts.combine` joins them). Later parts know what earlier ones
+    settled (:class:`EarlierParts`): an entity named in two parts is one entity.
+
+    >>> text = "青禾能源集团有限公司（以下简称“青禾能源”）召开大会。\\n" + "会议很好。" * 6 + "\\n青禾能源检修车间主任王小明发言。"
+    >>> parts = list(extract_parts(Document(id="d", text=text), part_chars=30))
+    >>> len(parts), [(m.start, m.text) for m in parts[-1].entities["Organization:青禾能源集团有限公司"].mentions]
+    (3, [(59, '青禾能源')])
+    """
+    nlp = nlp or make_nlp()
+    earlier = EarlierParts()
+    for number, (start, end) in enumerate(part_bounds(document.text, part_chars)):
+        header = {} if number == 0 else {"title": None, "source": None}  # found in the first lines only
+        part = replace(document, text=document.text[start:end], **header)
+        norm = normalize(part.text)  # offsets into the whole text, so mentions need no shifting
+        norm = NormalizedText(document.text, norm.text, norm.simplified, tuple(o + start for o in norm.offsets))
+        facts = _run(nlp, part, norm, earlier)._.facts
+        facts.document = document
+        yield facts
+
+
+class EarlierParts:
+    """What the earlier parts of a long document settled, for the parts after them.
+
+    * short forms (declared, ``以下简称``, or abbreviations): a later ``青禾能源党委`` is the full name's
+    * the publisher, chosen in the first part (title, source line, most named company)
+    * the entity key of every unit: a later part that writes only a short form of a unit
+      still names the unit as the first part did (its own name for it becomes an alias)
+    """
+
+    def __init__(self):
+        self.prefixes: set[str] = set()  # company names without suffix (see find_units)
+        self.alias: dict[str, str] = {}
+        self.publisher: str | None = None
+        self.unit_keys: dict[str, str] = {}  # unit identity -> entity key
+
+    def find_known_units(self, view: TextView, quotes, units: UnitIndex) -> UnitIndex:
+        """``units`` again if this part writes a short form declared earlier (青禾能源检修车间
+        is 青禾能源 › 检修车间); the part's own short forms are kept for later parts."""
+        own = set(company_prefixes(view.text, units))
+        missed = {prefix for prefix in self.prefixes - own if prefix in view.text}
+        self.prefixes |= own
+        return find_units(view, quotes, own | missed) if missed else units
+
+    def keep_publisher(self, resolver: Resolver) -> None:
+        if self.publisher:
+            resolver.publisher = self.publisher
+            resolver.facts.publisher = f"Organization:{self.publisher}"
+
+    def name_known_units(self, resolver: Resolver, units) -> None:
+        """Units known from earlier parts: recipients and bare short forms of this part find them."""
+        for identity, key in self.unit_keys.items():
+            resolver.identity_key.setdefault(identity, key)
+        entities = resolver.facts.entities
+        absent = {key for key in self.unit_keys.values() if key not in entities}
+        for key in absent:
+            entities[key] = Entity(key, "Organization", key.split(":", 1)[1])
+        resolver.add_declared_short_forms(units)
+        for key in absent:
+            if not entities[key].mentions:
+                del entities[key]
+
+    def settle(self, resolver: Resolver) -> None:
+        """Rename this part's units to the keys earlier parts gave them; remember the rest."""
+        rename = {}
+        for identity, key in resolver.identity_key.items():
+            known = self.unit_keys.setdefault(identity, key)
+            if known != key:
+                rename[key] = known
+        kept = set(resolver.identity_key.values()) - set(rename)
+        rename = {old: new for old, new in rename.items() if old not in kept}
+        _rename_entities(resolver.facts, rename)
+        self.alias.update(resolver.alias)
+        publisher = resolver.facts.publisher
+        self.publisher = self.publisher or (publisher.split(":", 1)[1] if publisher else None)
+
+
+def _rename_entities(facts: DocumentFacts, rename: dict[str, str]) -> None:
+    """Give the entities keyed ``old`` the key ``rename[old]`` (joined with an entity that has it)."""
+    if not rename:
+        return
+    entities = {}
+    for key, entity in facts.entities.items():
+        new = rename.get(key, key)
+        if new != key:
+            entity.aliases.add(entity.name)
+            entity.key, entity.name = new, new.split(":", 1)[1]
+            entity.aliases.discard(entity.name)
+        if new in entities:
+            join_entity(entities[new], entity)
+        else:
+            entities[new] = entity
+    facts.entities = entities
+    relations: dict[tuple, Relation] = {}
+    for r in facts.relations:
+        s, o = rename.get(r.s, r.s), rename.get(r.o, r.o)
+        if s == o:
+            continue
+        known = relations.setdefault((s, r.p, o, r.post), Relation(s, r.p, o, r.post))
+        known.evidence += r.evidence
+    facts.relations = list(relations.values())
+    for a in facts.awards:
+        a.honour = rename.get(a.honour, a.honour)
+        a.recipients = [rename.get(k, k) for k in a.recipients]
+        a.conferred_by = rename.get(a.conferred_by, a.conferred_by)
+    facts.publisher = rename.get(facts.publisher, facts.publisher)

@@ -24,17 +24,20 @@ True
 """
 from __future__ import annotations
 
+import itertools
+import pickle
 import re
+import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import date as _date
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from kg.extract.facts import ORG_CLASSES, Award, DocumentFacts, Entity, Mention
+from kg.extract.facts import ORG_CLASSES, Award, DocumentFacts, Entity, Mention, combine, part_bounds
 from kg.extract.normalize import normalize
 from kg.ontology.namespaces import (
     KG,
@@ -67,6 +70,7 @@ _MEMBER_OF, _SENTENCE = ORG.memberOf, KG.sentence
 _NIF_STRING, _NIF_PHRASE, _REFERENCE_CONTEXT = NIF.String, NIF.Phrase, NIF.referenceContext
 _BEGIN_INDEX, _END_INDEX, _ANCHOR_OF = NIF.beginIndex, NIF.endIndex, NIF.anchorOf
 _ORG_CLASS_IRIS = {name: KG[name] for name in ORG_CLASSES}
+_NORMALIZED_BLOCK = 1_000_000  # characters of text normalised at once when looking up how titles are written
 
 
 def build_dataset(facts: Iterable[DocumentFacts]) -> Dataset:
@@ -114,6 +118,62 @@ def document_nquad_parts(facts: DocumentFacts) -> tuple[bytes, bytes]:
     triples.build()
     return tuple("".join(sorted({f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in part})).encode("utf-8")
                  for part in (triples.triples, triples.local))
+
+
+def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, provenance: BinaryIO,
+                          spool_dir: str | None = None) -> None:
+    """:func:`document_nquad_parts` of one document whose facts come in parts
+    (:func:`kg.extract.pipeline.extract_parts`), written to the binary files ``entities``
+    and ``provenance`` as the parts come: the same lines, each once, not sorted.
+
+    Memory holds one part and the document's outline (entities and relations without their
+    mentions), not the document's graph. A person's node depends on the first unit the whole
+    text links them to, so the parts are read twice: kept in a temporary file in
+    ``spool_dir`` while the outline is made, then written one by one.
+
+    >>> import io
+    >>> from kg.extract.facts import Document, DocumentFacts
+    >>> entities, provenance = io.BytesIO(), io.BytesIO()
+    >>> write_document_nquads([DocumentFacts(document=Document(id="d1", text="x"))], entities, provenance)
+    >>> (entities.getvalue(), provenance.getvalue()) == document_nquad_parts(DocumentFacts(Document(id="d1", text="x")))
+    True
+    """
+    parts = iter(parts)
+    first = next(parts, None)
+    if first is None:
+        return
+    document = first.document
+    graph = f"<{doc_iri(document.id)}> .\n"
+
+    def write(out: BinaryIO, triples: Iterable[tuple], seen: set[str] | None = None) -> None:
+        lines = {f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in triples}
+        if seen is not None:
+            lines -= seen
+            seen |= lines
+        out.write("".join(sorted(lines)).encode("utf-8"))
+
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        def spooled() -> Iterable[DocumentFacts]:
+            for part in itertools.chain([first], parts):
+                pickle.dump((part.entities, part.relations, part.awards, part.sentences), spool,
+                            pickle.HIGHEST_PROTOCOL)  # not the document: its text is in the outline
+                yield part
+
+        outline = _DocumentTriples(combine(document, spooled(), outline=True), _NTriplesLiteral.of)
+        outline.build()
+        write(entities, outline.triples)
+        write(provenance, outline.local)
+        spool.seek(0)
+        awards: set[str] = set()  # an award stated in several parts is written once
+        while True:
+            try:
+                part = DocumentFacts(document, *pickle.load(spool))
+            except EOFError:
+                break
+            triples = _DocumentTriples(part, _NTriplesLiteral.of, outline)
+            triples.build_part()
+            write(entities, triples.triples, awards)
+            write(provenance, triples.local)
 
 
 def remove_document(dataset: Dataset, doc_id: str) -> URIRef:
@@ -205,24 +265,27 @@ class _DocumentTriples:
     (:func:`document_nquads`). Each mention node is written once however often it is cited.
     """
 
-    def __init__(self, facts: DocumentFacts, literal: Callable[..., Any]):
+    def __init__(self, facts: DocumentFacts, literal: Callable[..., Any], outline: "_DocumentTriples | None" = None):
         self.facts = facts
         self.literal = literal
         self.document = facts.document
         self.doc = doc_iri(self.document.id)
         self.hant = self.document.script == "Hant"
-        self.iris = self._entity_iris()
+        # a part of a document (build_part) names its nodes as the whole document's outline does
+        self.entities = outline.facts.entities if outline else facts.entities
+        self.iris = outline.iris if outline else self._entity_iris()
         self.triples: list[tuple] = []  # about entities: rewritten when entities merge
         self.local: list[tuple] = []  # about the text and its mention nodes: never rewritten
         self.add = self.triples.append
         self._mentions: dict[tuple[int, int], URIRef] = {}
         self._parents: dict[URIRef, set[URIRef]] = {}
-        self._hant_text = None  # normalised view of the text, made when a role label needs it
+        self._hant_forms = None  # Simplified title -> as written, made when a role label needs it
 
     def build(self) -> None:
         self._add_document()
         for entity in self.facts.entities.values():
             self._add_entity(entity)
+            self._add_mentions(entity)
         for relation in self.facts.relations:
             s, o = self._iri(relation.s), self._iri(relation.o)
             if relation.p == "subOrganizationOf":
@@ -237,6 +300,19 @@ class _DocumentTriples:
         for award in self.facts.awards:
             self._add_award(award)
         self._add_transitive_suborganizations()
+
+    def build_part(self) -> None:
+        """What a part of a document adds to the outline (its entities and relations without
+        mentions, built by :meth:`build`): mentions, the evidence of posts, awards."""
+        for entity in self.facts.entities.values():
+            self._add_mentions(entity)
+        for relation in self.facts.relations:
+            if relation.p == "holdsPost":
+                post = post_iri(relation.post, self.entities[relation.o].name)
+                for mention in relation.evidence:
+                    self.add((post, _DERIVED_FROM, self._mention(mention)))
+        for award in self.facts.awards:
+            self._add_award(award)
 
     def _add_transitive_suborganizations(self) -> None:
         for child in self._parents:
@@ -328,8 +404,11 @@ class _DocumentTriples:
         self._add_labels(node, entity.name, entity.label_hant)
         for alias in sorted(entity.aliases):
             add((node, _ALT_LABEL, self.literal(alias, HANS)))
+
+    def _add_mentions(self, entity: Entity) -> None:
+        node = self.iris[entity.key]
         for mention in entity.mentions:
-            add((node, _DERIVED_FROM, self._mention(mention)))
+            self.add((node, _DERIVED_FROM, self._mention(mention)))
 
     def _add_labels(self, node: URIRef, name: str, label_hant: str | None) -> None:
         self.add((node, _LABEL, self.literal(name.strip(), HANS)))
@@ -359,7 +438,7 @@ class _DocumentTriples:
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
         if not title:
             raise self._error(f"holdsPost relation to {unit_key!r} has no post title")
-        unit = self.facts.entities[unit_key]
+        unit = self.entities[unit_key]
         post, role = post_iri(title, unit.name), role_iri(title)
         add = self.add
         add((holder, ORG.holds, post))
@@ -376,13 +455,12 @@ class _DocumentTriples:
         """How a Simplified title is written in this (Traditional) document, pinyin removed.
 
         The first occurrence is taken: a title is spelt the same way throughout one report.
+        Every title of the document is looked up in one pass over the text.
         """
-        if self._hant_text is None:
-            self._hant_text = normalize(self.document.text)
-        start = self._hant_text.simplified.find(simplified.strip())
-        if start < 0:
-            return None
-        return self._hant_text.text[start : start + len(simplified.strip())]
+        if self._hant_forms is None:
+            titles = {r.post.strip() for r in self.facts.relations if r.p == "holdsPost" and r.post}
+            self._hant_forms = _first_written_forms(self.document.text, titles)
+        return self._hant_forms.get(simplified.strip())
 
     def _add_award(self, award: Award) -> None:
         add = self.add
@@ -425,3 +503,23 @@ class _DocumentTriples:
             self._warn(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")
             return
         self.add((node, predicate, self.literal(*typed)))
+
+
+def _first_written_forms(text: str, simplified: set[str]) -> dict[str, str]:
+    """Where each Simplified string of ``simplified`` first occurs in the normalised ``text``,
+    how it is written there. The text is normalised a block of lines at a time (a whole
+    50 MB text would take GBs of offsets).
+
+    >>> sorted(_first_written_forms("總經理張三，副總經理李四", {"总经理", "副总经理", "厂长"}).items())
+    [('副总经理', '副總經理'), ('总经理', '總經理')]
+    """
+    forms: dict[str, str] = {}
+    for start, end in part_bounds(text, _NORMALIZED_BLOCK):
+        norm = normalize(text[start:end])
+        for title in sorted(simplified - forms.keys()):
+            at = norm.simplified.find(title)
+            if at >= 0:
+                forms[title] = norm.text[at : at + len(title)]
+        if len(forms) == len(simplified):
+            break
+    return forms
