@@ -288,7 +288,8 @@ def terminate_as_interrupt():
 @contextlib.contextmanager
 def _scratch_folder(parent: Path):
     """A temporary folder removed however the block ends; a signal cannot land between its
-    creation and the cleanup being in place (Ctrl-C or kill right then left it behind)."""
+    creation and the cleanup being in place, nor during the cleanup (Ctrl-C or kill right
+    then left it behind)."""
     folder = None
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -298,8 +299,12 @@ def _scratch_folder(parent: Path):
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal lands here
         yield folder
     finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:  # nor can one cut the cleanup short (it lands once it is done)
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            try:
+                shutil.rmtree(folder, ignore_errors=True)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _InlineExecutor(cf.Executor):
@@ -349,8 +354,11 @@ def _executor(engine: str, workers: int, scheduler: str | None, preload: bool = 
             yield pool
         except BaseException:  # Ctrl-C or a failure: stop now rather than after the running chunks
             pool.shutdown(wait=False, cancel_futures=True)
-            for worker in set(multiprocessing.active_children()) - before:
+            stopped = set(multiprocessing.active_children()) - before
+            for worker in stopped:
                 worker.terminate()
+            for worker in stopped:  # gone before the caller removes folders they write into
+                worker.join(timeout=10)
             raise
         pool.shutdown(wait=True)
 
