@@ -26,10 +26,11 @@ forms, publisher and unit names settled in earlier parts carry over to later one
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy
 import spacy
@@ -43,7 +44,7 @@ from kg.extract.normalize import NormalizedText, normalize
 from kg.extract.orgs import UnitIndex, company_prefixes, find_units, source_unit
 from kg.extract.people import extend_lists, find_people, find_titles
 from kg.extract.resolve import Resolver
-from kg.extract.tokenizer import RJiebaTokenizer
+from kg.extract.tokenizer import RJiebaTokenizer, make_doc
 from kg.extract.view import TextView
 
 COMPONENTS = ("kg_view", "kg_units", "kg_titles", "kg_people", "kg_awards", "kg_facts", "kg_spans")
@@ -164,23 +165,27 @@ def _cut_tokens_at(doc: Doc, cuts: set[int]) -> Doc:
     """The same text with token edges added at ``cuts``: a new ``Doc`` made in one pass
     (spaCy's retokenizer shifts the whole document once per split)."""
     words, tags = doc.user_data["rjieba"]
-    edges, pos = [], 0
-    for word in words:
-        edges.append(pos)
-        pos += len(word)
-    if cuts <= set(edges) | {pos}:
+    edges = list(accumulate(map(len, words), initial=0))  # token starts, then the text's end
+    inside = sorted(c for c in cuts.difference(edges) if 0 < c < edges[-1])
+    if not inside:
         return doc
-    bounds = sorted(set(edges) | {c for c in cuts if 0 < c < pos}) + [pos]
-    tag_at = {a: t for a, t in zip(edges, tags)}
-    new_words, new_tags, current = [], [], "x"
-    text = "".join(words)
-    for a, b in zip(bounds, bounds[1:]):
-        current = tag_at.get(a, current)
-        new_words.append(text[a:b])
-        new_tags.append(current)
+    splits: dict[int, list[int]] = {}  # token index -> cuts inside it
+    for c in inside:
+        splits.setdefault(bisect_right(edges, c) - 1, []).append(c)
+    new_words, new_tags, done = [], [], 0
+    for i, at in splits.items():
+        new_words += words[done:i]
+        new_tags += tags[done:i]
+        bounds = [edges[i], *at, edges[i + 1]]
+        new_words += [words[i][a - edges[i] : b - edges[i]] for a, b in zip(bounds, bounds[1:])]
+        new_tags += [tags[i]] * (len(bounds) - 1)
+        done = i + 1
+    new_words += words[done:]
+    new_tags += tags[done:]
     sentence_starts = {a for a, _ in doc._.view.sentences}
-    starts = [i == 0 or a in sentence_starts for i, a in enumerate(bounds[:-1])]
-    cut = Doc(doc.vocab, words=new_words, spaces=[False] * len(new_words), tags=new_tags, sent_starts=starts)
+    sent_starts = [a in sentence_starts for a in accumulate(map(len, new_words), initial=0)]
+    sent_starts[0] = True
+    cut = make_doc(doc.vocab, new_words, new_tags, sent_starts[:-1])
     cut.user_data.update(doc.user_data)  # the Doc extensions live in user_data
     cut.user_data["rjieba"] = (new_words, new_tags)
     return cut

@@ -19,6 +19,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+import numpy
+
 SENTENCE_END = "。！？!?\n"
 CLAUSE_END = "；;"
 LIST_SEP = "、，,"
@@ -39,26 +41,28 @@ class TextView:
     token_tag: list[str]  # per character: its token's POS tag
     sentences: list[tuple[int, int]]
     _sentence_starts: list[int] | None = None
+    _token_starts: list[int] | None = None
 
     @classmethod
     def of(cls, doc) -> "TextView":
         words, word_tags = doc.user_data.get("rjieba") or ([t.text for t in doc], [t.tag_ for t in doc])
-        starts: list[int] = []
-        ends: list[int] = []
-        tags: list[str] = []
-        a = 0
-        for word, tag in zip(words, word_tags):
-            n = len(word)
-            starts += [a] * n
-            ends += [a + n] * n
-            tags += [tag] * n
-            a += n
+        # one entry per character, its token's: numpy repeats in C what a loop would per token
+        lengths = numpy.fromiter(map(len, words), dtype=numpy.int64, count=len(words))
+        edges = numpy.zeros(len(words) + 1, dtype=numpy.int64)
+        numpy.cumsum(lengths, out=edges[1:])
+        token = numpy.repeat(numpy.arange(len(words)), lengths)
+        starts, ends = edges[token].tolist(), edges[token + 1].tolist()
+        tags = [word_tags[k] for k in token.tolist()]
         text = "".join(words)  # Doc.text joins every token on each access
-        return cls(text, starts, ends, tags, split_sentences(text))
+        view = cls(text, starts, ends, tags, split_sentences(text))
+        view._token_starts = edges[:-1][lengths > 0].tolist()
+        return view
 
     def token_starts(self) -> list[int]:
         """Start offset of every token, in order."""
-        return sorted(set(self.token_start))
+        if self._token_starts is None:
+            self._token_starts = sorted(set(self.token_start))
+        return self._token_starts
 
     def token_at(self, i: int) -> tuple[int, int, str]:
         return self.token_start[i], self.token_end[i], self.token_tag[i]
