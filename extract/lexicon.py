@@ -43,33 +43,41 @@ class Lexicon:
 
     def unit_suffix(self, name: str):
         """The longest unit suffix ``name`` ends with, as (suffix, class, attach), or None."""
-        return _longest(self._suffixes, name, at_end=True)
+        return self._suffixes.ending(name)
 
     def starts_with_suffix(self, text: str) -> bool:
-        return _longest(self._suffixes, text, at_end=False) is not None
+        return self._suffixes.starting(text) is not None
 
     def title_at_end(self, text: str) -> str | None:
-        return _longest(self._titles, text, at_end=True)
+        return self._titles.ending(text)
 
     def title_at_start(self, text: str) -> str | None:
-        return _longest(self._titles, text, at_end=False)
+        return self._titles.starting(text)
 
     def cue_ending_at(self, text: str, end: int) -> str | None:
         """The longest cue word that ends at ``text[end]`` (exclusive), if any."""
-        return _longest(self._cues, text[max(0, end - self._cues[0]) : end], at_end=True)
+        cues = self._cues
+        if end <= 0 or text[end - 1] not in cues.lasts:
+            return None
+        return cues.ending(text[max(0, end - cues.longest) : end])
 
-    # Lookup tables: (longest length, {word: value}) so a lookup tries a few slices, not every word.
+    @cached_property
+    def title_lasts(self) -> frozenset[str]:
+        """The last characters of titles: a test that most positions fail before any lookup."""
+        return self._titles.lasts
+
+    # Lookup tables: {word: value} by length, so a lookup tries a few slices, not every word.
     @cached_property
     def _suffixes(self):
-        return _table({row[0]: row for row in self.suffixes})
+        return WordTable({row[0]: row for row in self.suffixes})
 
     @cached_property
     def _titles(self):
-        return _table({t: t for t in self.titles})
+        return WordTable({t: t for t in self.titles})
 
     @cached_property
     def _cues(self):
-        return _table({c: c for c in self.cues})
+        return WordTable({c: c for c in self.cues})
 
     def cues_of(self, role: str) -> tuple[str, ...]:
         """The cue words of one role (``receive``, ``confer``, ``title``), longest first."""
@@ -83,23 +91,42 @@ class Lexicon:
         return {role: tuple(sorted(cues, key=len, reverse=True)) for role, cues in roles.items()}
 
 
-def _table(words: dict) -> tuple[int, dict, tuple[int, ...], frozenset, frozenset]:
-    lengths = tuple(sorted({len(w) for w in words}, reverse=True))
-    # First and last characters: most positions of a text start or end no word of the table.
-    firsts, lasts = frozenset(w[0] for w in words if w), frozenset(w[-1] for w in words if w)
-    return (lengths[0] if lengths else 0, words, lengths, firsts, lasts)
+class WordTable:
+    """Words with values, for longest-match lookups at either end of a text."""
 
+    __slots__ = ("words", "lengths", "longest", "firsts", "lasts")
 
-def _longest(table, text: str, at_end: bool):
-    _, words, lengths, firsts, lasts = table
-    if not text or (text[-1] not in lasts if at_end else text[0] not in firsts):
+    def __init__(self, words: dict):
+        self.words = words
+        self.lengths = tuple(sorted({len(w) for w in words}, reverse=True))
+        self.longest = self.lengths[0] if self.lengths else 0
+        # First and last characters: most positions of a text start or end no word of the table.
+        self.firsts = frozenset(w[0] for w in words if w)
+        self.lasts = frozenset(w[-1] for w in words if w)
+
+    def ending(self, text: str):
+        """The value of the longest word ``text`` ends with, or None."""
+        if not text or text[-1] not in self.lasts:
+            return None
+        size, words = len(text), self.words
+        for n in self.lengths:
+            if n <= size:
+                found = words.get(text[-n:])
+                if found is not None:
+                    return found
         return None
-    for n in lengths:
-        if n <= len(text):
-            found = words.get(text[-n:] if at_end else text[:n])
-            if found is not None:
-                return found
-    return None
+
+    def starting(self, text: str):
+        """The value of the longest word ``text`` starts with, or None."""
+        if not text or text[0] not in self.firsts:
+            return None
+        size, words = len(text), self.words
+        for n in self.lengths:
+            if n <= size:
+                found = words.get(text[:n])
+                if found is not None:
+                    return found
+        return None
 
 
 def _by_length(items) -> tuple:

@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.extract.lexicon import load_lexicon
+from kg.extract.lexicon import WordTable, load_lexicon
 from kg.extract.normalize import to_simplified
 from kg.extract.view import PUNCT, TextView, is_cjk
 
@@ -33,6 +33,7 @@ _STOP_WORDS = set("的和与及在对为向由是了将把被从经同跟给让�
 _NUMERAL = set("一二三四五六七八九十百0123456789〇零两甲乙丙丁")
 _COUNT = re.compile(r"[0-9一二三四五六七八九十百千两]+[个名家位人项支批]$")
 _DATE = re.compile(r"([0-9]+|[一二三四五六七八九十〇]+)[年月日号]$")
+_COUNT_OR_DATE_LAST = set("个名家位人项支批年月日号\n")  # "$" matches before a final newline too
 MAX_NAME = 30
 MAX_LEVELS = 8  # levels in one nested name (集团 › 公司 › 分公司 › 厂 › 车间 › 班 › 党支部 is 7)
 _LONGEST_NOT_UNIT = 6  # characters; longer entries of not_units.txt are not checked
@@ -104,34 +105,50 @@ def _suffix_pattern():
 
 def _suffix_ends(view: TextView, lo: int, hi: int):
     """Yield (end, suffix, class, attach) for each valid unit suffix ending in [lo, hi)."""
-    lex = load_lexicon()
+    rows = _suffix_rows()
     ends: dict[int, tuple] = {}
     # one pass in C over every start position; the lookahead lets matches overlap (厂 in 厂长)
     for m in _suffix_pattern().finditer(view.text, lo, hi):
-        row = lex.unit_suffix(m.group(1))
-        e = m.start() + len(m.group(1))
-        if row and e <= hi and (e not in ends or len(ends[e][0]) < len(row[0])):
-            ends[e] = row
+        suffix = m.group(1)  # the longest suffix starting here, a table entry itself
+        e = m.start() + len(suffix)
+        if e not in ends or len(ends[e][0]) < len(suffix):
+            ends[e] = rows[suffix]
     for e in sorted(ends):
         suffix, cls, attach = ends[e]
         if _valid_suffix_end(view, e, suffix, attach, cls):
             yield e, suffix, cls, attach
 
 
+@lru_cache(maxsize=1)
+def _suffix_rows() -> dict[str, tuple[str, str, str]]:
+    return {row[0]: row for row in load_lexicon().suffixes}
+
+
+@lru_cache(maxsize=None)
+def _words_through(suffix: str) -> tuple[tuple[str, ...], tuple[tuple[int, tuple[str, ...]], ...]]:
+    """What makes ``suffix`` part of a longer word where it ends: the common words that end
+    with it (干部, 全部, 社区, 队伍…), and per offset in it the titles (of at most 8
+    characters) that start there and run past its end (厂长, 局长)."""
+    lex = load_lexicon()
+    common = tuple(w for w in lex.not_units
+                   if len(suffix) < len(w) <= _LONGEST_NOT_UNIT and w.endswith(suffix) and not _is_unit_word(w))
+    titles = tuple((k, found) for k in range(len(suffix))
+                   if (found := tuple(t for t in lex.titles
+                                      if len(suffix) - k < len(t) <= 8 and t.startswith(suffix[k:]))))
+    return common, titles
+
+
 def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str, cls: str = "") -> bool:
     lex = load_lexicon()
     s = view.text
     start = e - len(suffix)
+    common, titles = _words_through(suffix)
     # a common word ends here (干部, 全部, 社区, 队伍…)
-    for n in range(len(suffix) + 1, _LONGEST_NOT_UNIT + 1):
-        w = s[max(0, e - n) : e]
-        if len(w) == n and w in lex.not_units and not _is_unit_word(w):
-            return False
+    if common and s.endswith(common, 0, e):
+        return False
     # a title or a longer word runs through the suffix's end (厂长, 局长, 党组织, 部门)
-    for p in range(start, e):
-        t = lex.title_at_start(s[p : p + 8])
-        if t and p + len(t) > e:
-            return False
+    if any(s.startswith(found, start + k) for k, found in titles):
+        return False
     tok_end = view.token_end[e - 1]
     if tok_end > e:
         rest = s[e:tok_end]
@@ -141,7 +158,7 @@ def _valid_suffix_end(view: TextView, e: int, suffix: str, attach: str, cls: str
             return False
     if suffix in ("镇", "乡", "村") and not _named_head(s, start):
         return False  # 镇, 乡, 村 need a real name before them (白沙镇), not 千村 or 全国乡
-    if any(s.startswith(w, e) for w in _NOT_AFTER.get(suffix, ())):
+    if suffix in _NOT_AFTER and s.startswith(_NOT_AFTER[suffix], e):
         return False
     if attach == "numeral" and (start == 0 or s[start - 1] not in _NUMERAL):
         return False
@@ -165,18 +182,19 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
     """Walk left from ``pos`` over name characters; return where the name starts."""
     lex = load_lexicon()
     s = view.text
+    token_start, token_end, token_tag = view.token_start, view.token_end, view.token_tag
     i = pos
     while i > floor:
         ch = s[i - 1]
-        if ch in PUNCT or not (is_cjk(ch) or ch.isalnum()):
-            break
-        a, b, tag = view.token_at(i - 1)
+        if ch in PUNCT or not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch.isalnum()):
+            break  # not a CJK character (is_cjk, inlined: this loop runs per character)
+        a, b, tag = token_start[i - 1], token_end[i - 1], token_tag[i - 1]
         a = max(a, floor)
         word = s[a:b]
         if word in lex.name_words:
             i = a
             continue
-        if word == "与" and a > floor and view.token_tag[a - 1] in ("n", "vn", "nz") and not lex.unit_suffix(s[max(floor, a - 6) : a]):
+        if word == "与" and a > floor and token_tag[a - 1] in ("n", "vn", "nz") and not lex.unit_suffix(s[max(floor, a - 6) : a]):
             i = a  # 材料科学与工程学院: 与 joins two fields inside one name
             continue
         if word in ("该", "本") and any(s.startswith(a[1:], b) for a in ANAPHORS if a[0] == word):
@@ -185,24 +203,26 @@ def _left_edge(view: TextView, pos: int, floor: int) -> int:
         if tag == "f" and len(word) == 2 and word[0] in "东南西北中":
             i = a  # 南方, 西北: a direction heading a name (南方分公司)
             continue
-        if b <= pos and (tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs):
-            break
-        if b <= pos and lex.cue_ending_at(s, b):
-            break
-        if b <= pos and (_COUNT.search(s[max(floor, a - 4) : b]) or _DATE.search(s[max(floor, a - 6) : b])):
-            break
-        if b <= pos and lex.title_at_end(s[max(floor, b - 8) : b]) and not _starts_suffix(s[b:pos]):
-            break
-        if b <= pos and tag.startswith("v") and tag != "vn":
-            before = view.token_tag[a - 1] if a > floor else ""
-            if before in _NOMINAL_TAGS or (before.startswith("v") and s[a - 1] not in PUNCT) or (
-                a > floor and lex.unit_suffix(s[max(floor, a - 6) : a])
-            ):
-                i = a  # a business word inside a name (输电运检分公司, 安置房项目部, …厂精整车间)
-                continue
-            if pos - a <= 4 and _at_boundary(view, a, floor):
-                i = a  # a process word opening a short name (热轧厂, 连铸车间)
-            break
+        if b <= pos:  # a whole word before the suffix: does the name stop after it?
+            if tag in _STOP_TAGS or word in _STOP_WORDS or word in lex.context_verbs:
+                break
+            if lex.cue_ending_at(s, b):
+                break
+            last = s[b - 1]  # tested first: a count, date or title must end with one of few characters
+            if last in _COUNT_OR_DATE_LAST and (_COUNT.search(s[max(floor, a - 4) : b]) or _DATE.search(s[max(floor, a - 6) : b])):
+                break
+            if last in lex.title_lasts and lex.title_at_end(s[max(floor, b - 8) : b]) and not _starts_suffix(s[b:pos]):
+                break
+            if tag.startswith("v") and tag != "vn":
+                before = token_tag[a - 1] if a > floor else ""
+                if before in _NOMINAL_TAGS or (before.startswith("v") and s[a - 1] not in PUNCT) or (
+                    a > floor and lex.unit_suffix(s[max(floor, a - 6) : a])
+                ):
+                    i = a  # a business word inside a name (输电运检分公司, 安置房项目部, …厂精整车间)
+                    continue
+                if pos - a <= 4 and _at_boundary(view, a, floor):
+                    i = a  # a process word opening a short name (热轧厂, 连铸车间)
+                break
         i = a if a < i else i - 1
         if pos - i > MAX_NAME:
             break
@@ -326,20 +346,20 @@ def _split_prefix(unit: UnitMention, prefixes: set[str], longest: int) -> UnitMe
 def _check(unit: UnitMention, lex) -> UnitMention | None:
     """Trim determiners, resolve a leading anaphor, drop levels without a head."""
     text = unit.text
-    for w in lex.trim_words:
-        if text.startswith(w) and len(text) > len(w) and not text.startswith(ANAPHORS):
-            cut = len(w)
+    trim = _trim_words()
+    if text[:1] in trim.firsts and not text.startswith(ANAPHORS):
+        cut = next((n for n in trim.lengths if len(text) > n and text[:n] in trim.words), 0)
+        if cut:
             unit = UnitMention(unit.start + cut, unit.end, text[cut:], unit.level_ends, unit.classes)
             text = unit.text
-            break
-    for a in ANAPHORS:
-        if text.startswith(a) and _head_free(text[len(a) :]):
-            unit.anaphor = a
-            cut = unit.start + len(a)
-            if cut not in unit.level_ends:  # 总行|办公室: the anaphor is a level of its own
-                unit.level_ends = [cut] + unit.level_ends
-                unit.classes = ["Company"] + unit.classes
-            break
+    anaphor = next((a for a in ANAPHORS if text.startswith(a) and _head_free(text[len(a) :])), None) \
+        if text.startswith(ANAPHORS) else None
+    if anaphor is not None:
+        unit.anaphor = anaphor
+        cut = unit.start + len(anaphor)
+        if cut not in unit.level_ends:  # 总行|办公室: the anaphor is a level of its own
+            unit.level_ends = [cut] + unit.level_ends
+            unit.classes = ["Company"] + unit.classes
     else:
         row = lex.unit_suffix(text[: unit.level_ends[0] - unit.start])
         first = text[: unit.level_ends[0] - unit.start]
@@ -355,7 +375,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     # an evaluative word (标杆, 一流, 基层) ends the name before the level that holds it
     for k, e in enumerate(unit.level_ends):
         seg = text[(unit.level_ends[k - 1] - unit.start if k else 0) : e - unit.start]
-        if any(w in seg for w in lex.reject_words):
+        if _reject_pattern().search(seg):
             if k == 0:
                 return None
             unit = UnitMention(unit.start, unit.level_ends[k - 1], text[: unit.level_ends[k - 1] - unit.start],
@@ -404,6 +424,16 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
     return unit
+
+
+@lru_cache(maxsize=1)
+def _trim_words() -> WordTable:
+    return WordTable(dict.fromkeys(load_lexicon().trim_words))
+
+
+@lru_cache(maxsize=1)
+def _reject_pattern() -> re.Pattern:
+    return re.compile("|".join(map(re.escape, load_lexicon().reject_words)) or "(?!)")
 
 
 def _generic_unit_word(word: str) -> bool:
