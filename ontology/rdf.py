@@ -29,7 +29,7 @@ import pickle
 import re
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date as _date
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -133,9 +133,11 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
 
     >>> import io
     >>> from kg.extract.facts import Document, DocumentFacts
+    >>> facts = DocumentFacts(document=Document(id="d1", text="x", title="t"))
     >>> entities, provenance = io.BytesIO(), io.BytesIO()
-    >>> write_document_nquads([DocumentFacts(document=Document(id="d1", text="x"))], entities, provenance)
-    >>> (entities.getvalue(), provenance.getvalue()) == document_nquad_parts(DocumentFacts(Document(id="d1", text="x")))
+    >>> write_document_nquads([facts], entities, provenance)
+    >>> [sorted(f.getvalue().splitlines()) for f in (entities, provenance)] == [
+    ...     sorted(part.splitlines()) for part in document_nquad_parts(facts)]
     True
     """
     parts = iter(parts)
@@ -145,15 +147,11 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
     document = first.document
     graph = f"<{doc_iri(document.id)}> .\n"
 
-    def write(out: BinaryIO, triples: Iterable[tuple], seen: set[str] | None = None) -> None:
-        lines = {f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in triples}
-        if seen is not None:
-            lines -= seen
-            seen |= lines
-        out.write("".join(sorted(lines)).encode("utf-8"))
+    def lines(triples: Iterable[tuple]) -> Iterator[str]:
+        return (f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in triples)
 
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
-        def spooled() -> Iterable[DocumentFacts]:
+        def spooled() -> Iterator[DocumentFacts]:
             for part in itertools.chain([first], parts):
                 pickle.dump((part.entities, part.relations, part.awards, part.sentences), spool,
                             pickle.HIGHEST_PROTOCOL)  # not the document: its text is in the outline
@@ -161,10 +159,10 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
 
         outline = _DocumentTriples(combine(document, spooled(), outline=True), _NTriplesLiteral.of)
         outline.build()
-        write(entities, outline.triples)
-        write(provenance, outline.local)
+        stated: set[str] = set()  # lines about entities, awards and posts: a part may state them again
+        _write_lines(entities, _unseen(lines(outline.triples), stated))
+        _write_lines(provenance, lines(outline.local))
         spool.seek(0)
-        awards: set[str] = set()  # an award stated in several parts is written once
         while True:
             try:
                 part = DocumentFacts(document, *pickle.load(spool))
@@ -172,8 +170,25 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
                 break
             triples = _DocumentTriples(part, _NTriplesLiteral.of, outline)
             triples.build_part()
-            write(entities, triples.triples, awards)
-            write(provenance, triples.local)
+            derived = [t for t in triples.triples if t[1] is _DERIVED_FROM]  # a part's mentions are its own
+            _write_lines(entities, _unseen(lines(derived), set()))
+            _write_lines(entities, _unseen(lines(t for t in triples.triples if t[1] is not _DERIVED_FROM), stated))
+            _write_lines(provenance, lines(triples.local))  # each mention node once already
+
+
+def _unseen(lines: Iterable[str], seen: set[str]) -> Iterator[str]:
+    """The lines not in ``seen``, each once (``seen`` keeps them)."""
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            yield line
+
+
+def _write_lines(out: BinaryIO, lines: Iterable[str], batch: int = 10_000) -> None:
+    """Write text lines to the binary file ``out`` a batch at a time (a part has 100,000s)."""
+    lines = iter(lines)
+    while chunk := list(itertools.islice(lines, batch)):
+        out.write("".join(chunk).encode("utf-8"))
 
 
 def remove_document(dataset: Dataset, doc_id: str) -> URIRef:
