@@ -79,9 +79,9 @@ def dates_in(text: str, doc_date: str | None) -> tuple[tuple[int, int, str], ...
     return tuple(sorted(found))
 
 
-def find_date(text: str, lo: int, cue: int, doc_date: str | None) -> str | None:
-    """The date governing an event at ``cue``: the last date before it in ``text[lo:]``, else the first after."""
-    dates = dates_in(text[lo:], doc_date)
+def find_date(text: str, lo: int, cue: int, doc_date: str | None, hi: int | None = None) -> str | None:
+    """The date governing an event at ``cue``: the last date before it in ``text[lo:hi]``, else the first after."""
+    dates = dates_in(text[lo:hi], doc_date)
     before = [d for d in dates if lo + d[0] < cue]
     if before:
         return before[-1][2]

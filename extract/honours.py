@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import chain
 from functools import lru_cache
 
 from kg.extract.dates import dates_in, find_date
@@ -31,17 +32,22 @@ from kg.extract.view import CLOSE_QUOTES, OPEN_QUOTES, is_cjk
 _QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 _QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}\\n]{{0,60}}{re.escape(c)}" for o, c in _QUOTE_PAIRS.items()))
 _COUNT = re.compile(r"(\d+|[一二三四五六七八九十百两]+)(个|名|家|位|支|人|项|户|座|所)")
-_BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别")
+_BODY_FILLERS = ("研究决定", "决定", "隆重", "联合", "正式", "特", "予以", "分别", "共同", "，", ",")
+_BRACKETED_AT_END = re.compile(r"[（(][^（()）]{1,20}[)）]$")  # "$" matches before a final newline too
 _TIME_WORDS = ("近年来", "近日", "日前", "近期", "此前", "今年", "去年", "当天", "目前", "最近", "前不久", "同时", "其中", "此外", "另外")
 _LISTED_AFTER = re.compile(r"的(?:单位|集体|个人|同志|人员)?(?:分别)?(?:有|是|为)[:：]")
 _COMMENDED = re.compile(r"对([^，。；对]{4,60}?)(?:进行了|进行|予以|给予)(?:通报)?表彰")
 _TRAILING_SPAN = re.compile(r"(连续|已经|已|先后|再次|第)?([一二三四五六七八九十两]+|\d+)(年|次|届)(来)?")
 _TRAILING_COUNT = re.compile(r"等?(\d+|[一二三四五六七八九十两]+)(名|位|个)(同志|职工|员工|党员|干部|单位|集体|个人)?")
+_TRAILING_LAST = set("名位个志工员部体人" "年次届来")  # the last characters _TRAILING_COUNT and _TRAILING_SPAN can match
+_ITEM_SEPARATOR = re.compile("[、，,；;和及]")
 # Nouns for people that stand between a unit and a name (某公司员工张某, 某厂选手李某).
 _ROLE_NOUNS = ("员工", "职工", "选手", "同志", "党员", "干部", "代表", "青年", "工人", "同学", "学生", "队员", "团员")
-# Adverbs between a recipient and the cue (某厂先后荣获, 张某今年荣获).
-_TRAILING_WORDS = ("先后", "曾经", "曾", "均", "分别", "也", "还", "又", "再次", "多次", "连续", "今年", "去年", "近年来", "已")
+# Adverbs (and 等) between a recipient and the cue (某厂先后荣获, 张某今年荣获, 张某等荣获).
+_TRAILING_WORDS = ("先后", "曾经", "曾", "均", "分别", "也", "还", "又", "再次", "多次", "连续", "今年", "去年", "近年来", "已", "等")
 _MAX_HONOUR = 30
+_CLAUSE_MARK = re.compile("[。；;，,]")
+_OPEN_QUOTE = re.compile(f"[{re.escape(OPEN_QUOTES)}]")
 # Evaluative words that make an occupation an honour (全国优秀护士, 模范教师, 十佳…, 最美…).
 _PRAISE = ("优秀", "模范", "先进", "十佳", "最美", "杰出", "标兵", "金牌", "感动")
 
@@ -226,7 +232,7 @@ def _receive(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, bodi
     recipients = recipients or _recipients(view, units, people, clause_lo, cue_at, doc_date)
     if not recipients:
         return []
-    date = find_date(s[:hi], lo, cue_at, doc_date)
+    date = find_date(s, lo, cue_at, doc_date, hi)
     span = (clause_lo, honours[-1].end)
     return [AwardMention(h, list(recipients), body, date, None, None, span) for h in honours for body in bodies]
 
@@ -267,18 +273,19 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, inher
     s = view.text
     bodies = _body_before(s, units, clause_lo, cue_at) or list(inherited) or [None]
     pos = cue_at + len(cue)
-    date = find_date(s[:hi], lo, cue_at, doc_date)
+    date = None  # found once an award is: most cues confer nothing
     awards: list[AwardMention] = []
     confer_cues = load_lexicon().cues_of("confer")
     while pos < hi:
         while pos < hi and s[pos] in "了，,、和及以":
             pos += 1
-        cue = next((c for c in confer_cues if s.startswith(c, pos)), None)
+        cue = next(c for c in confer_cues if s.startswith(c, pos)) if s.startswith(confer_cues, pos) else None
         if cue:  # …命名A为“X”，授予B“Y”称号: the same body goes on conferring
             pos += len(cue)
         clause_end = _clause_end(s, pos, hi)
         wei = s.find("为", pos, clause_end)
-        quote = next((i for i in range(pos, clause_end) if s[i] in OPEN_QUOTES), -1)
+        quote = _OPEN_QUOTE.search(s, pos, clause_end)
+        quote = quote.start() if quote else -1
         m = _COUNT.match(s, pos)
         if wei != -1 and quote != -1 and quote < wei:
             wei = -1  # 为 inside or after the honour belongs to another phrase
@@ -303,6 +310,7 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, inher
                 break
         if not honours:
             break
+        date = date or find_date(s, lo, cue_at, doc_date, hi)
         for h in honours:
             count = _number(m.group(1)) if m else None
             awards.extend(AwardMention(h, list(recipients), body, date, count, (kind or m.group(2)) if m else None,
@@ -314,10 +322,8 @@ def _confer(view, units, people, lo, hi, clause_lo, cue_at, cue, doc_date, inher
 
 
 def _clause_end(s: str, pos: int, hi: int) -> int:
-    for i in range(pos, hi):
-        if s[i] in "。；;，,":
-            return i
-    return hi
+    m = _CLAUSE_MARK.search(s, pos, hi)
+    return m.start() if m else hi
 
 
 def _commended(view, units, lo, hi, doc_date) -> list[AwardMention]:
@@ -326,7 +332,7 @@ def _commended(view, units, lo, hi, doc_date) -> list[AwardMention]:
     awards = []
     for m in _COMMENDED.finditer(s, lo, hi):
         bodies = _body_before(s, units, lo, m.start()) or [None]
-        date = find_date(s[:hi], lo, m.start(), doc_date)
+        date = find_date(s, lo, m.start(), doc_date, hi)
         for count in _COUNT.finditer(s, m.start(1), m.end(1)):
             for h in _bare_counted(s, count.end(), m.end(1)):
                 awards.extend(AwardMention(h, [], body, date, _number(count.group(1)), count.group(2), (m.start(), m.end()))
@@ -370,11 +376,12 @@ def _body_before(s: str, units, lo: int, cue_at: int) -> list:
     changed = True
     while changed:
         changed = False
-        for filler in _BODY_FILLERS + ("共同", "，", ","):
-            if s.endswith(filler, lo, end):
-                end -= len(filler)
-                changed = True
-        m = re.search(r"[（(][^（()）]{1,20}[)）]$", s[lo:end])
+        if s.endswith(_BODY_FILLERS, lo, end):
+            for filler in _BODY_FILLERS:
+                if s.endswith(filler, lo, end):
+                    end -= len(filler)
+                    changed = True
+        m = _BRACKETED_AT_END.search(s[lo:end]) if s[end - 1 : end] in ")）\n" else None
         if m and "简称" in m.group(0):
             end = lo + m.start()
             changed = True
@@ -401,30 +408,35 @@ def _recipients(view, units, people, lo: int, hi: int, doc_date: str | None) -> 
 
 
 def _items(s: str, lo: int, hi: int, doc_date):
+    if hi < lo:
+        return
     dates = [(lo + a, lo + b) for a, b, _ in dates_in(s[lo:hi], doc_date)]
     start = lo
-    for i in range(lo, hi + 1):
+    for i in chain((m.start() for m in _ITEM_SEPARATOR.finditer(s, lo, hi)), (hi,)):
         if i == hi or s[i] in "、，,；;" or (s[i] in "和及" and i > start):
             a, b = start, i
             # drop leading dates and time words (七一前夕, 近日)
             for da, db in dates:
                 if da <= a < db or (a <= da and s[a:da].strip() in ("", "在")):
                     a = max(a, db)
-            for w in _TIME_WORDS:
-                if s.startswith(w, a):
-                    a += len(w)
+            if s.startswith(_TIME_WORDS, a):
+                for w in _TIME_WORDS:
+                    if s.startswith(w, a):
+                        a += len(w)
             trimmed = True
             while trimmed:
                 trimmed = False
-                for tail in (_TRAILING_COUNT, _TRAILING_SPAN):
-                    found = tail.search(s, a, b)
-                    if found and found.end() == b and found.start() > a:
-                        b = found.start()  # 王某、孙某3名同志; 某集团连续三年
-                        trimmed = True
-                for w in _TRAILING_WORDS + ("等",):
-                    if b - len(w) > a and s.endswith(w, a, b):
-                        b -= len(w)
-                        trimmed = True
+                if s[b - 1 : b] in _TRAILING_LAST:
+                    for tail in (_TRAILING_COUNT, _TRAILING_SPAN):
+                        found = tail.search(s, a, b)
+                        if found and found.end() == b and found.start() > a:
+                            b = found.start()  # 王某、孙某3名同志; 某集团连续三年
+                            trimmed = True
+                if s.endswith(_TRAILING_WORDS, a, b):
+                    for w in _TRAILING_WORDS:
+                        if b - len(w) > a and s.endswith(w, a, b):
+                            b -= len(w)
+                            trimmed = True
             if s[i : i + 1] in "和及" and not _looks_like_item_end(s, b):
                 continue
             if b > a:
