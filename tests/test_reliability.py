@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 import kg
 from kg.cli import app
 from kg.ontology.io import GraphParseError, check_json_nesting, load
-from kg.ontology.namespaces import NIF
+from kg.ontology.namespaces import NIF, RDF, RDFS, SCHEMA
 from kg.ontology.validate import validate
 
 # Fictional units and people only.
@@ -329,7 +329,22 @@ def test_large_single_document_in_bounded_memory(tmp_path):
     print(f"{path.stat().st_size / 1e6:.2f} MB document: exit {code}, peak {peak_mb} MB, {seconds} s")
     assert code == "0"
     assert float(peak_mb) < float(os.environ.get("KG_SLOW_MAX_MB", "4000"))
-    assert people(tmp_path / "out" / "graph.nq") == names
+    assert people_in_nquads(tmp_path / "out" / "graph.nq") == names
+
+
+def people_in_nquads(path: Path) -> set[str]:
+    """The Simplified labels of the people of an N-Quads file read a line at a time: a 50 MB
+    document's graph takes GBs of text, too much for a graph in memory."""
+    typed, label = f"<{RDF.type}> <{SCHEMA.Person}> ".encode(), f"<{RDFS.label}> ".encode()
+    people, labels = set(), {}
+    with open(path, "rb") as lines:
+        for line in lines:
+            subject, rest = line.split(b" ", 1)
+            if rest.startswith(typed):
+                people.add(subject)
+            elif rest.startswith(label) and b'"@zh-Hans ' in rest:
+                labels.setdefault(subject, set()).add(rest[len(label) + 1 : rest.index(b'"@zh-Hans ')].decode())
+    return {name for person in people for name in labels.get(person, ())}
 
 
 # ================================================================ output atomicity
