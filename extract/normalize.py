@@ -135,13 +135,11 @@ def _strip_format_characters(original: str) -> tuple[str, list[int] | None]:
 
 
 def _keep(text: str, start: int, end: int, kept: list[str], offsets: list[int]) -> None:
-    for i in range(start, end):
-        ch = text[i]
-        if ch == _FULLWIDTH_SPACE:
-            ch = " "
-        elif "\uff01" <= ch <= "\uff5e" and ch not in "（），；：！？":
-            # Full-width ASCII letters/digits fold to ASCII so dates and counts parse;
-            # Chinese punctuation keeps its full-width form (sentence splitting uses it).
-            ch = unicodedata.normalize("NFKC", ch)
-        kept.append(ch)
-        offsets.append(i)
+    kept.append(text[start:end].translate(_FOLD))
+    offsets.extend(range(start, end))
+
+
+# Full-width ASCII letters/digits fold to ASCII so dates and counts parse; Chinese
+# punctuation keeps its full-width form (sentence splitting uses it). One character each.
+_FOLD = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F) if chr(c) not in "（），；：！？"}
+_FOLD[ord(_FULLWIDTH_SPACE)] = " "

@@ -36,7 +36,7 @@ import numpy
 import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from kg.extract.facts import Document, DocumentFacts, Entity, Relation, combine, join_entity, part_bounds
 from kg.extract.honours import find_awards, find_quotes
@@ -146,18 +146,20 @@ def spans_component(doc: Doc) -> Doc:
         "post": [(t.start, t.end) for t in doc._.titles],
     }
     doc = _cut_tokens_at(doc, {i for spans in groups.values() for span in spans for i in span})
+    # every mention edge is a token edge now: the token index of each edge, without a search per span
+    token_at = {a: k for k, a in enumerate(accumulate(map(len, doc.user_data["rjieba"][0]), initial=0))}
+    made = {}
     for label, spans in groups.items():
-        doc.spans[label] = [doc.char_span(a, b, label=label.upper()) for a, b in sorted(set(spans))]
-    ents, last = [], -1
-    for label in ("person", "org", "honour"):
-        ents.extend(doc.spans[label])
+        made[label] = [Span(doc, token_at[a], token_at[b], label=label.upper()) for a, b in sorted(set(spans))]
+        doc.spans[label] = made[label]
+    ents, last = [*made["person"], *made["org"], *made["honour"]], -1
     ents.sort(key=lambda sp: (sp.start, -len(sp)))
     kept = []
     for span in ents:
         if span.start >= last:
             kept.append(span)
             last = span.end
-    doc.ents = kept
+    doc.set_ents(kept)  # what ``doc.ents = kept`` does, without copying every span first
     return doc
 
 

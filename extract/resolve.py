@@ -79,12 +79,17 @@ class Resolver:
         self.alias: dict[str, str] = {}  # Simplified surface name -> canonical name
         self._relations: dict[tuple, Relation] = {}
         self._mentioned: set[tuple[str, int, int]] = set()
+        self._mentions: dict[tuple[int, int], Mention] = {}  # the same span is evidence of several facts
         self.publisher: str | None = None
 
     # -- mentions and entities -------------------------------------------------
     def mention(self, start: int, end: int) -> Mention:
-        a, b = self.norm.to_original(start, end)
-        return Mention(self.document.id, a, b, self.norm.original[a:b], self.view.sentence_of(start))
+        m = self._mentions.get((start, end))
+        if m is None:
+            a, b = self.norm.to_original(start, end)
+            m = Mention(self.document.id, a, b, self.norm.original[a:b], self.view.sentence_of(start))
+            self._mentions[start, end] = m
+        return m
 
     def entity(self, type_: str, name: str, start: int, end: int, org_class: str | None = None) -> Entity:
         key = f"{type_}:{name}"
@@ -92,17 +97,16 @@ class Resolver:
         if ent is None:
             ent = Entity(key=key, type=type_, name=name, org_class=org_class)
             self.facts.entities[key] = ent
-        surface = self.norm.text[start:end]
+        surface, simplified = self.norm.text[start:end], self.norm.simplified[start:end]
         ent.forms.add(surface)
         if self.document.script == "Hant" and ent.label_hant is None:
-            ent.label_hant = surface if self.norm.simplified[start:end] == name else _s2t().convert(name)
-        if self.norm.simplified[start:end] != name:
-            ent.aliases.add(self.norm.simplified[start:end])
+            ent.label_hant = surface if simplified == name else _s2t().convert(name)
+        if simplified != name:
+            ent.aliases.add(simplified)
         ent.org_class = ent.org_class or org_class
-        m = self.mention(start, end)
         if (key, start, end) not in self._mentioned:
             self._mentioned.add((key, start, end))
-            ent.mentions.append(m)
+            ent.mentions.append(self.mention(start, end))
         return ent
 
     # -- organisations ------------------------------------------------------------
