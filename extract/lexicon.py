@@ -94,39 +94,38 @@ class Lexicon:
 class WordTable:
     """Words with values, for longest-match lookups at either end of a text."""
 
-    __slots__ = ("words", "lengths", "longest", "firsts", "lasts")
+    __slots__ = ("words", "longest", "lasts", "_by_first", "_by_last")
 
     def __init__(self, words: dict):
         self.words = words
-        self.lengths = tuple(sorted({len(w) for w in words}, reverse=True))
-        self.longest = self.lengths[0] if self.lengths else 0
-        # First and last characters: most positions of a text start or end no word of the table.
-        self.firsts = frozenset(w[0] for w in words if w)
-        self.lasts = frozenset(w[-1] for w in words if w)
+        self.longest = max(map(len, words), default=0)
+        # The words by first and by last character, longest first: most positions of a
+        # text start or end no word of the table, the others only a few.
+        ordered = sorted((w for w in words if w), key=len, reverse=True)
+        self._by_first: dict[str, tuple[str, ...]] = {}
+        self._by_last: dict[str, tuple[str, ...]] = {}
+        for w in ordered:
+            self._by_first[w[0]] = self._by_first.get(w[0], ()) + (w,)
+            self._by_last[w[-1]] = self._by_last.get(w[-1], ()) + (w,)
+        self.lasts = frozenset(self._by_last)
 
     def ending(self, text: str):
         """The value of the longest word ``text`` ends with, or None."""
-        if not text or text[-1] not in self.lasts:
-            return None
-        size, words = len(text), self.words
-        for n in self.lengths:
-            if n <= size:
-                found = words.get(text[-n:])
-                if found is not None:
-                    return found
+        for w in self._by_last.get(text[-1:], ()):
+            if text.endswith(w):
+                return self.words[w]
         return None
 
     def starting(self, text: str):
         """The value of the longest word ``text`` starts with, or None."""
-        if not text or text[0] not in self.firsts:
-            return None
-        size, words = len(text), self.words
-        for n in self.lengths:
-            if n <= size:
-                found = words.get(text[:n])
-                if found is not None:
-                    return found
+        for w in self._by_first.get(text[:1], ()):
+            if text.startswith(w):
+                return self.words[w]
         return None
+
+    def words_starting(self, text: str):
+        """The words ``text`` starts with, longest first."""
+        return (w for w in self._by_first.get(text[:1], ()) if text.startswith(w))
 
 
 def _by_length(items) -> tuple:

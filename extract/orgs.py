@@ -103,6 +103,11 @@ def _suffix_pattern():
     return re.compile("(?=(" + "|".join(re.escape(s) for s, _, _ in lex.suffixes) + "))")
 
 
+@lru_cache(maxsize=1)
+def _suffix_first_char():
+    return re.compile("[" + re.escape("".join({s[0] for s, _, _ in load_lexicon().suffixes})) + "]")
+
+
 def _suffix_ends(view: TextView, lo: int, hi: int):
     """Yield (end, suffix, class, attach) for each valid unit suffix ending in [lo, hi)."""
     rows = _suffix_rows()
@@ -178,13 +183,17 @@ def _starts_suffix(text: str) -> bool:
     return load_lexicon().starts_with_suffix(text)
 
 
-def _left_edge(view: TextView, pos: int, floor: int) -> int:
-    """Walk left from ``pos`` over name characters; return where the name starts."""
+def _left_edge(view: TextView, pos: int, floor: int, stop: int = 0) -> int:
+    """Walk left from ``pos`` over name characters; return where the name starts.
+
+    A walk that gets left of ``stop`` ends there, early: the caller needs to know only
+    that the name reaches into what comes before ``stop``.
+    """
     lex = load_lexicon()
     s = view.text
     token_start, token_end, token_tag = view.token_start, view.token_end, view.token_tag
     i = pos
-    while i > floor:
+    while i > floor and i >= stop:
         ch = s[i - 1]
         if ch in PUNCT or not ("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch.isalnum()):
             break  # not a CJK character (is_cjk, inlined: this loop runs per character)
@@ -247,7 +256,10 @@ def find_units(view: TextView, quotes: list[tuple[int, int]] = (), prefixes=None
     units: list[UnitMention] = []
     quotes = sorted(quotes)
     quote_starts = [a for a, _ in quotes]
+    could_end_unit = _suffix_first_char()
     for lo, hi in view.sentences:
+        if not could_end_unit.search(view.text, lo, hi):
+            continue  # no unit suffix starts in this sentence
         # the quotes of this sentence only, so long documents stay linear
         local = quotes[bisect_left(quote_starts, lo - 200) : bisect_left(quote_starts, hi)]
         units.extend(_units_in(view, lo, hi, [q for q in local if q[1] > lo]))
@@ -295,7 +307,6 @@ def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
 
 
 def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
-    lex = load_lexicon()
     s = view.text
     found: list[UnitMention] = []
     for e, suffix, cls, attach in _suffix_ends(view, lo, hi):
@@ -303,8 +314,11 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
         for qa, qb in quotes:  # names do not run across quote marks
             if qa <= e - 1 < qb:
                 floor = max(floor, qa)
-        start = _left_edge(view, e - len(suffix), floor)
-        chained = found and found[-1].end > start and found[-1].end <= e - len(suffix)
+        if found and found[-1].end > e - len(suffix):
+            continue  # the previous name runs into this suffix
+        # past the previous name's end, only "it reaches it" matters: the chain's start is the previous one's
+        start = _left_edge(view, e - len(suffix), floor, found[-1].end if found else 0)
+        chained = found and found[-1].end > start
         if chained and len(found[-1].level_ends) >= MAX_LEVELS:
             start = max(start, found[-1].end)  # no real name nests deeper: start a new one
             chained = False
@@ -317,7 +331,7 @@ def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
         else:
             levels, classes = [e], [cls]
         found.append(UnitMention(start, levels[-1], s[start : levels[-1]], list(levels), list(classes)))
-    checked = [u for u in (_check(u, lex) for u in found) if u]
+    checked = [u for u in map(_check, found) if u]
     # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
     quote_start_by_end = {b: a for a, b in quotes}
     return [u for u in checked if not (u.end in quote_start_by_end and quote_start_by_end[u.end] <= u.start)]
@@ -343,12 +357,25 @@ def _split_prefix(unit: UnitMention, prefixes: set[str], longest: int) -> UnitMe
     return unit
 
 
-def _check(unit: UnitMention, lex) -> UnitMention | None:
+def _check(unit: UnitMention) -> UnitMention | None:
     """Trim determiners, resolve a leading anaphor, drop levels without a head."""
-    text = unit.text
+    checked = _check_name(unit.text, tuple(e - unit.start for e in unit.level_ends), tuple(unit.classes))
+    if checked is None:
+        return None
+    start, end, text, level_ends, classes, anaphor, external = checked
+    at = unit.start
+    return UnitMention(at + start, at + end, text, [at + e for e in level_ends], list(classes), anaphor, external)
+
+
+@lru_cache(maxsize=65536)
+def _check_name(text: str, level_ends: tuple[int, ...], classes: tuple[str, ...]) -> tuple | None:
+    """:func:`_check` for a name at offset 0: a unit name is checked the same way wherever it
+    stands, and names recur (the units of a report, of its publisher)."""
+    lex = load_lexicon()
+    unit = UnitMention(0, len(text), text, list(level_ends), list(classes))
     trim = _trim_words()
-    if text[:1] in trim.firsts and not text.startswith(ANAPHORS):
-        cut = next((n for n in trim.lengths if len(text) > n and text[:n] in trim.words), 0)
+    if not text.startswith(ANAPHORS):
+        cut = next((len(w) for w in trim.words_starting(text) if len(text) > len(w)), 0)
         if cut:
             unit = UnitMention(unit.start + cut, unit.end, text[cut:], unit.level_ends, unit.classes)
             text = unit.text
@@ -423,7 +450,7 @@ def _check(unit: UnitMention, lex) -> UnitMention | None:
         unit.classes = ["GovernmentAgency"] + classes[1:]
     if unit.anaphor and unit.text == unit.anaphor:
         unit.classes = ["Company" if "公司" in unit.anaphor else "Group"]
-    return unit
+    return unit.start, unit.end, unit.text, tuple(unit.level_ends), tuple(unit.classes), unit.anaphor, unit.external
 
 
 @lru_cache(maxsize=1)
