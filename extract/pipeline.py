@@ -49,7 +49,7 @@ from kg.extract.view import TextView
 
 COMPONENTS = ("kg_view", "kg_units", "kg_titles", "kg_people", "kg_awards", "kg_facts", "kg_spans")
 # A longer document is extracted in parts of whole sentences: a part's Doc and tables take
-# about 130 MB, a 50 MB document's would take tens of GB.
+# under 200 MB; a whole 50 MB document's would take tens of GB.
 PART_CHARS = 200_000
 
 for _name in ("document", "norm", "view", "units", "titles", "people", "awards", "facts", "earlier"):
