@@ -34,6 +34,12 @@ def _festival_pattern():
     return re.compile(rf"([“\"「]?)({'|'.join(names)})([”\"」]?)({quals})?")
 
 
+@lru_cache(maxsize=1)
+def _maybe_date_pattern():
+    """What every date below contains: a digit, 今年/去年 or a festival name."""
+    return re.compile("|".join([r"\d", "今年", "去年", *map(re.escape, load_lexicon().festivals)]))
+
+
 def _year(doc_date: str | None, text: str) -> str | None:
     m = re.search(r"(\d{4})年(?!度)", text)  # 2023年度 names a reporting year, not the event's
     if m:
@@ -44,6 +50,8 @@ def _year(doc_date: str | None, text: str) -> str | None:
 @lru_cache(maxsize=4096)
 def dates_in(text: str, doc_date: str | None) -> tuple[tuple[int, int, str], ...]:
     """All dates in ``text`` as (start, end, ISO value), in text order."""
+    if not _maybe_date_pattern().search(text):
+        return ()
     found: list[tuple[int, int, str]] = []
     taken: list[tuple[int, int]] = []
 

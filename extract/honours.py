@@ -164,7 +164,8 @@ def find_awards(view, units, people: list[PersonMention], doc_date: str | None) 
         quoted[a:b] = b"\x01" * (b - a)
     awards: list[AwardMention] = []
     for lo, hi in view.sentences:
-        awards.extend(_commended(view, units, lo, hi, doc_date))
+        if s.find("表彰", lo, hi) != -1:  # what _COMMENDED needs
+            awards.extend(_commended(view, units, lo, hi, doc_date))
         clause_lo = i = lo
         for m in _cue_pattern().finditer(s, lo, hi):
             at, cue = m.start(), m.group(1)

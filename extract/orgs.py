@@ -109,19 +109,20 @@ def _suffix_first_char():
 
 
 def _suffix_ends(view: TextView, lo: int, hi: int):
-    """Yield (end, suffix, class, attach) for each valid unit suffix ending in [lo, hi)."""
+    """(end, suffix, class, attach) for each valid unit suffix ending in [lo, hi), in order."""
     rows = _suffix_rows()
-    ends: dict[int, tuple] = {}
+    ends: dict[int, str] = {}
     # one pass in C over every start position; the lookahead lets matches overlap (厂 in 厂长)
     for m in _suffix_pattern().finditer(view.text, lo, hi):
-        suffix = m.group(1)  # the longest suffix starting here, a table entry itself
-        e = m.start() + len(suffix)
-        if e not in ends or len(ends[e][0]) < len(suffix):
-            ends[e] = rows[suffix]
+        suffix, e = m.group(1), m.end(1)  # the longest suffix starting here, a table entry itself
+        if len(ends.get(e, "")) < len(suffix):
+            ends[e] = suffix
+    found = []
     for e in sorted(ends):
-        suffix, cls, attach = ends[e]
+        suffix, cls, attach = rows[ends[e]]
         if _valid_suffix_end(view, e, suffix, attach, cls):
-            yield e, suffix, cls, attach
+            found.append((e, suffix, cls, attach))
+    return found
 
 
 @lru_cache(maxsize=1)
