@@ -30,11 +30,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, count
 
 import numpy
 import spacy
-from spacy.attrs import SENT_START
+from spacy.attrs import ORTH, SENT_START, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -147,7 +147,7 @@ def spans_component(doc: Doc) -> Doc:
     }
     doc = _cut_tokens_at(doc, {i for spans in groups.values() for span in spans for i in span})
     # every mention edge is a token edge now: the token index of each edge, without a search per span
-    token_at = {a: k for k, a in enumerate(accumulate(map(len, doc.user_data["rjieba"][0]), initial=0))}
+    token_at = dict(zip(accumulate(map(len, doc.user_data["rjieba"][0]), initial=0), count()))
     made = {}
     for label, spans in groups.items():
         made[label] = [Span(doc, token_at[a], token_at[b], label=label.upper()) for a, b in sorted(set(spans))]
@@ -174,20 +174,28 @@ def _cut_tokens_at(doc: Doc, cuts: set[int]) -> Doc:
     splits: dict[int, list[int]] = {}  # token index -> cuts inside it
     for c in inside:
         splits.setdefault(bisect_right(edges, c) - 1, []).append(c)
-    new_words, new_tags, done = [], [], 0
+    # the new Doc reuses the old one's lexemes (by orth id) and tag ids; only pieces are looked up
+    orths = doc.to_array(ORTH).tolist()
+    pieces = numpy.ones(len(words), dtype="int64")  # new tokens per old token
+    new_words, new_tags, new_orths, done = [], [], [], 0
     for i, at in splits.items():
         new_words += words[done:i]
         new_tags += tags[done:i]
+        new_orths += orths[done:i]
         bounds = [edges[i], *at, edges[i + 1]]
-        new_words += [words[i][a - edges[i] : b - edges[i]] for a, b in zip(bounds, bounds[1:])]
-        new_tags += [tags[i]] * (len(bounds) - 1)
+        parts = [words[i][a - edges[i] : b - edges[i]] for a, b in zip(bounds, bounds[1:])]
+        new_words += parts
+        new_orths += parts
+        new_tags += [tags[i]] * len(parts)
+        pieces[i] = len(parts)
         done = i + 1
     new_words += words[done:]
     new_tags += tags[done:]
+    new_orths += orths[done:]
     sentence_starts = {a for a, _ in doc._.view.sentences}
     sent_starts = [a in sentence_starts for a in accumulate(map(len, new_words), initial=0)]
     sent_starts[0] = True
-    cut = make_doc(doc.vocab, new_words, new_tags, sent_starts[:-1])
+    cut = make_doc(doc.vocab, new_orths, numpy.repeat(doc.to_array(TAG), pieces), sent_starts[:-1])
     cut.user_data.update(doc.user_data)  # the Doc extensions live in user_data
     cut.user_data["rjieba"] = (new_words, new_tags)
     return cut
