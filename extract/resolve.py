@@ -185,14 +185,21 @@ class Resolver:
         nested = {i for idents in identities for i in idents[1:]}
         parents = {i for idents in identities for i in idents[:-1]}
         redirect: dict[str, str] = {}
+        under_parent: dict[str, set[str]] | None = None  # x -> nested names parent + x
         for u, idents in zip(units, identities):
             # a unit named alone is the nested one of the same name (检修车间 = 某段检修车间)
             x = idents[0]
             if u.anaphor is not None or u.classes[0] in _TOP_CLASSES or x in nested:
                 continue
-            longer = {y for y in nested if y.endswith(x) and y[: -len(x)] in parents}
+            if under_parent is None:  # once per document, not a scan of every nested name per unit
+                under_parent = {}
+                for y in nested:
+                    for k in range(len(y)):
+                        if y[:k] in parents:
+                            under_parent.setdefault(y[k:], set()).add(y)
+            longer = under_parent.get(x, set())
             if len(longer) == 1:
-                redirect[x] = longer.pop()
+                redirect[x] = next(iter(longer))
         literals: dict[str, list[str]] = {}
         for u, idents in zip(units, identities):
             for k, (ident, lit) in enumerate(zip(idents, u.level_names())):
@@ -200,11 +207,12 @@ class Resolver:
                 # 党委宣传部) too, but not a bare 党委 standing for the publisher's
                 if u.anaphor is None or (u.anaphor == "" and (k or len(lit) >= 3)):
                     literals.setdefault(redirect.get(ident, ident), []).append(lit)
+        longest = {final: max(names, key=len) for final, names in literals.items()}  # the first longest
         label = {}
         for idents in identities:
             for ident in idents:
                 final = redirect.get(ident, ident)
-                label[ident] = max(literals.get(final, [final]), key=len)
+                label[ident] = longest.get(final, final)
         if self.publisher:
             label.setdefault(self.publisher, max(literals.get(self.publisher, [self.publisher]), key=len))
             self.publisher = label[self.publisher]
