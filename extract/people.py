@@ -64,7 +64,7 @@ def find_titles(view) -> list[TitleMention]:
     out = []
     for m in _title_pattern().finditer(s):
         i, t = m.start(), m.group(0)
-        if any(s.startswith(w, m.end()) for w in NOT_TITLE_AFTER):
+        if s.startswith(NOT_TITLE_AFTER, m.end()):
             continue
         start = _title_modifier_start(view, i, t)
         if out and start < out[-1].end:
@@ -106,7 +106,7 @@ def plausible_name(name: str, strict: bool = True) -> bool:
             return False
     elif name[0] not in lex.surnames or len(name) == 4:
         return False
-    if name in lex.false_names or any(name.startswith(w) for w in lex.false_names if len(w) >= 2):
+    if name in lex.false_names or name.startswith(_false_name_starts()):
         return False
     if lex.title_at_start(name[1:]) or any(c in lex.cues for c in (name[1:], name[-2:])):
         return False
@@ -117,6 +117,16 @@ def plausible_name(name: str, strict: bool = True) -> bool:
     if strict and len(name) == 3 and _common_word(name[:2], "vdpca"):
         return False  # 高要求, 全面性: a common two-character word plus one
     return True
+
+
+@lru_cache(maxsize=1)
+def _false_name_starts() -> tuple[str, ...]:
+    return tuple(w for w in load_lexicon().false_names if len(w) >= 2)
+
+
+@lru_cache(maxsize=1)
+def _cue_words() -> tuple[str, ...]:
+    return tuple(load_lexicon().cues)
 
 
 def _common_word(word: str, tags: str | None = None) -> bool:
@@ -149,7 +159,7 @@ def name_after(view, pos: int) -> tuple[int, int] | None:
 
 def _third_char_starts_next_word(s: str, i: int) -> bool:
     """张明在…, 王强出席, 李军荣获: the third character begins what follows, not the name."""
-    if s[i] in _FUNCTION_CHARS or any(s.startswith(c, i) for c in load_lexicon().cues):
+    if s[i] in _FUNCTION_CHARS or s.startswith(_cue_words(), i):
         return True
     return _starts_word(s, i) and not _starts_word(s, i + 1)
 
