@@ -308,31 +308,26 @@ def company_prefixes(text: str, units: list[UnitMention]) -> tuple[str, ...]:
 
 
 def _units_in(view: TextView, lo: int, hi: int, quotes) -> list[UnitMention]:
-    s = view.text
-    found: list[UnitMention] = []
+    chains: list[tuple[int, list[int], list[str]]] = []  # start, level ends, classes
     for e, suffix, cls, attach in _suffix_ends(view, lo, hi):
         floor = lo
         for qa, qb in quotes:  # names do not run across quote marks
             if qa <= e - 1 < qb:
                 floor = max(floor, qa)
-        if found and found[-1].end > e - len(suffix):
+        last_end = chains[-1][1][-1] if chains else 0
+        if last_end > e - len(suffix):
             continue  # the previous name runs into this suffix
         # past the previous name's end, only "it reaches it" matters: the chain's start is the previous one's
-        start = _left_edge(view, e - len(suffix), floor, found[-1].end if found else 0)
-        chained = found and found[-1].end > start
-        if chained and len(found[-1].level_ends) >= MAX_LEVELS:
-            start = max(start, found[-1].end)  # no real name nests deeper: start a new one
-            chained = False
-        if chained:
-            prev = found.pop()  # this suffix extends the previous chain: a nested level
-            start = prev.start
-            levels, classes = prev.level_ends + [e], prev.classes + [cls]
-        elif found and found[-1].end > start:
+        start = _left_edge(view, e - len(suffix), floor, last_end)
+        chained = last_end > start
+        if chained and len(chains[-1][1]) >= MAX_LEVELS:
+            start = last_end  # no real name nests deeper: start a new one
+        elif chained:
+            chains[-1][1].append(e)  # this suffix extends the previous chain: a nested level
+            chains[-1][2].append(cls)
             continue
-        else:
-            levels, classes = [e], [cls]
-        found.append(UnitMention(start, levels[-1], s[start : levels[-1]], list(levels), list(classes)))
-    checked = [u for u in map(_check, found) if u]
+        chains.append((start, [e], [cls]))
+    checked = [u for u in (_check(view.text, *chain) for chain in chains) if u]
     # a quoted name that ends like a unit is an honour (“红旗党支部”), not a unit
     quote_start_by_end = {b: a for a, b in quotes}
     return [u for u in checked if not (u.end in quote_start_by_end and quote_start_by_end[u.end] <= u.start)]
@@ -358,13 +353,13 @@ def _split_prefix(unit: UnitMention, prefixes: set[str], longest: int) -> UnitMe
     return unit
 
 
-def _check(unit: UnitMention) -> UnitMention | None:
-    """Trim determiners, resolve a leading anaphor, drop levels without a head."""
-    checked = _check_name(unit.text, tuple(e - unit.start for e in unit.level_ends), tuple(unit.classes))
+def _check(s: str, at: int, level_ends: list[int], classes: list[str]) -> UnitMention | None:
+    """The unit named by ``s[at:level_ends[-1]]`` with its levels and their classes:
+    determiners trimmed, a leading anaphor resolved, levels without a head dropped."""
+    checked = _check_name(s[at : level_ends[-1]], tuple(e - at for e in level_ends), tuple(classes))
     if checked is None:
         return None
     start, end, text, level_ends, classes, anaphor, external = checked
-    at = unit.start
     return UnitMention(at + start, at + end, text, [at + e for e in level_ends], list(classes), anaphor, external)
 
 
