@@ -75,6 +75,7 @@ from kg.ontology.namespaces import (
     person_iri,
     post_iri,
 )
+from kg.ontology.rdf import ancestor_pairs
 
 Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax ("<iri>", '"text"@zh-Hans')
 DocumentTriples = tuple[str, list[Triple]]  # (graph IRI, the triples of that document's graph)
@@ -561,20 +562,7 @@ def _most_common(counts: Counter) -> str | None:
 
 def transitive_links(links: Iterable[tuple[str, str]]) -> set[Triple]:
     """``org:transitiveSubOrganizationOf`` triples for every ancestor along ``links`` (child, parent)."""
-    above = defaultdict(set)
-    for child, parent in links:
-        above[child].add(parent)
-    out = set()
-    for child in above:
-        stack, seen = list(above[child]), set()
-        while stack:
-            parent = stack.pop()
-            if parent in seen or parent == child:
-                continue
-            seen.add(parent)
-            out.add((child, _TRANSITIVE, parent))
-            stack.extend(above.get(parent, ()))
-    return out
+    return {(child, _TRANSITIVE, ancestor) for child, ancestor in ancestor_pairs(links)}
 
 
 # ---------------------------------------------------------------------- N-Quads lines

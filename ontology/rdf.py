@@ -223,6 +223,28 @@ def materialise_transitive_suborganizations(graph: Graph) -> None:
                 graph.add((child, ORG.transitiveSubOrganizationOf, ancestor))
 
 
+def ancestor_pairs(links: Iterable[tuple]) -> set[tuple]:
+    """(child, ancestor) for every ancestor along ``links`` of (child, parent), none to itself.
+
+    >>> sorted(ancestor_pairs([("c", "b"), ("b", "a"), ("a", "c")]))[:3]
+    [('a', 'b'), ('a', 'c'), ('b', 'a')]
+    """
+    above: dict = {}
+    for child, parent in links:
+        above.setdefault(child, set()).add(parent)
+    pairs = set()
+    for child, parents in above.items():
+        stack, seen = list(parents), set()
+        while stack:
+            parent = stack.pop()
+            if parent in seen or parent == child:
+                continue
+            seen.add(parent)
+            pairs.add((child, parent))
+            stack.extend(above.get(parent, ()))
+    return pairs
+
+
 def date_datatype(text: str) -> tuple[str, None, URIRef] | None:
     """(lexical form, no language, ``xsd:date``/``xsd:gYearMonth``/``xsd:gYear``) for an ISO date
     as precise as known, or None when ``text`` is not a valid one.
@@ -293,7 +315,7 @@ class _DocumentTriples:
         self.local: list[tuple] = []  # about the text and its mention nodes: never rewritten
         self.add = self.triples.append
         self._mentions: dict[tuple[int, int], URIRef] = {}
-        self._parents: dict[URIRef, set[URIRef]] = {}
+        self._links: list[tuple[URIRef, URIRef]] = []  # (unit, parent)
         self._hant_forms = None  # Simplified title -> as written, made when a role label needs it
 
     def build(self) -> None:
@@ -305,7 +327,7 @@ class _DocumentTriples:
             s, o = self._iri(relation.s), self._iri(relation.o)
             if relation.p == "subOrganizationOf":
                 self.add((s, _SUB_ORGANIZATION_OF, o))
-                self._parents.setdefault(s, set()).add(o)
+                self._links.append((s, o))
             elif relation.p == "memberOf":
                 self.add((s, _MEMBER_OF, o))
             elif relation.p == "holdsPost":
@@ -330,15 +352,8 @@ class _DocumentTriples:
             self._add_award(award)
 
     def _add_transitive_suborganizations(self) -> None:
-        for child in self._parents:
-            seen, todo = set(), list(self._parents[child])
-            while todo:
-                ancestor = todo.pop()
-                if ancestor in seen:
-                    continue
-                seen.add(ancestor)
-                todo.extend(self._parents.get(ancestor, ()))
-            self.triples.extend((child, _TRANSITIVE_SUB_ORGANIZATION_OF, a) for a in seen if a != child)
+        self.triples.extend((child, _TRANSITIVE_SUB_ORGANIZATION_OF, ancestor)
+                            for child, ancestor in ancestor_pairs(self._links))
 
     # -- identity
 
