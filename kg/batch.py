@@ -46,6 +46,7 @@ import concurrent.futures as cf
 import contextlib
 import hashlib
 import heapq
+import io
 import itertools
 import json
 import multiprocessing
@@ -67,7 +68,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -208,6 +209,7 @@ class ChunkResult:
     nquads: bytes  # the lines that name entities, which merging rewrites
     documents: list[tuple[str, int]]  # (id, characters) of every document in the graph
     provenance: bytes = b""  # the lines about the texts and their mention nodes, never rewritten
+    index: bytes = b""  # the lines of ``nquads`` entity resolution reads
     failures: list[tuple[str, str]] = field(default_factory=list)  # (id, problem)
     warnings: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
@@ -219,43 +221,80 @@ class ChunkResult:
 
 
 def extract_chunk(documents: list[Document], folder: str | None = None, key: str = "") -> ChunkResult:
-    """Extract and build one chunk: N-Quads with one named graph per document, lines sorted.
+    """Extract and build one chunk: N-Quads with one named graph per document.
 
     Runs in a worker (process pool or Dask); the pipeline is made once per process.
     A document whose extraction fails is reported and left out; the others go on.
     With ``folder`` (a :class:`ChunkStore` this worker can reach) the worker writes the
-    chunk's files itself and returns only the account, so big outputs never cross a pipe.
+    chunk's files itself as it goes and returns only the account, so big outputs never
+    cross a pipe, and a document longer than ``PART_CHARS`` is written part by part
+    (:func:`kg.ontology.rdf.write_document_nquads`): memory holds one part, not its graph.
     """
-    from kg.extract.pipeline import extract, make_nlp
-    from kg.ontology.rdf import document_nquad_parts
+    from kg.extract.pipeline import PART_CHARS, extract, extract_parts, make_nlp
+    from kg.ontology.rdf import document_nquad_parts, write_document_nquads
 
     started, cpu_started = time.perf_counter(), time.process_time()
     nlp = make_nlp()
     result = ChunkResult(b"", [], worker=os.getpid())
-    parts, provenance = [], []
-    for document in documents:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                data, local = document_nquad_parts(extract(document, nlp))
-            except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
-                result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
-                continue
-        result.warnings.extend(f"{document.id}: {w.message}" for w in caught
-                               if not issubclass(w.category, DeprecationWarning))
-        if not document.text.strip():
-            result.empty.append(document.id)
-        parts.append(data)
-        provenance.append(local)
-        result.documents.append((document.id, len(document.text)))
-    result.nquads, result.provenance = b"".join(parts), b"".join(provenance)
-    if folder is not None:
-        ChunkStore(Path(folder)).write_files(key, result)
-        result.nquads, result.provenance, result.written = b"", b"", True
+    with contextlib.ExitStack() as stack:
+        if folder is None:  # a Dask worker: the client writes the files
+            files = _ChunkFiles(io.BytesIO(), io.BytesIO(), io.BytesIO())
+        else:
+            store = ChunkStore(Path(folder))
+            # the chunk file is entered first so it is renamed last: its presence means complete
+            files = _ChunkFiles(*(stack.enter_context(atomic_file(path)) for path in
+                                  (store.path(key), store.provenance_path(key), store.index_path(key))))
+        for document in documents:
+            marks = files.marks()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    if len(document.text) > PART_CHARS:
+                        write_document_nquads(extract_parts(document, nlp), files, files.provenance,
+                                              spool_dir=folder)
+                    else:
+                        data, local = document_nquad_parts(extract(document, nlp))
+                        files.write(data)
+                        files.provenance.write(local)
+                except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
+                    files.rewind(marks)
+                    result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
+                    continue
+            result.warnings.extend(f"{document.id}: {w.message}" for w in caught
+                                   if not issubclass(w.category, DeprecationWarning))
+            if not document.text.strip():
+                result.empty.append(document.id)
+            result.documents.append((document.id, len(document.text)))
+        if folder is None:
+            result.nquads, result.provenance, result.index = (f.getvalue() for f in
+                                                              (files.nquads, files.provenance, files.index))
+    result.written = folder is not None
     result.seconds = time.perf_counter() - started
     result.cpu_seconds = time.process_time() - cpu_started
     result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+class _ChunkFiles:
+    """A chunk's files being written: its entity lines (``write``, which also keeps their
+    index, see :func:`kg.merge.index_lines`) and its provenance lines (``provenance``)."""
+
+    def __init__(self, nquads: BinaryIO, provenance: BinaryIO, index: BinaryIO):
+        self.nquads, self.provenance, self.index = nquads, provenance, index
+
+    def write(self, data: bytes) -> None:
+        """Whole N-Quads lines that name entities."""
+        self.nquads.write(data)
+        self.index.write(index_lines(data))
+
+    def marks(self) -> tuple[int, int, int]:
+        return self.nquads.tell(), self.provenance.tell(), self.index.tell()
+
+    def rewind(self, marks: tuple[int, int, int]) -> None:
+        """Drop what was written after ``marks`` (by a document that failed)."""
+        for file, mark in zip((self.nquads, self.provenance, self.index), marks):
+            file.seek(mark)
+            file.truncate()
 
 
 def _init_worker(preload: bool = True) -> None:
@@ -417,7 +456,7 @@ class ChunkStore:
 
     def write_files(self, key: str, result: ChunkResult) -> None:
         """The chunk's index and provenance, then its file (whose presence means complete)."""
-        atomic_write(self.index_path(key), index_lines(result.nquads))
+        atomic_write(self.index_path(key), result.index)
         atomic_write(self.provenance_path(key), result.provenance)
         atomic_write(self.path(key), result.nquads)
 

@@ -266,6 +266,16 @@ def test_two_workers_write_the_same_graph_as_one(corpus, tmp_path):
     assert one.graph_path.read_bytes() == two.graph_path.read_bytes()
 
 
+def test_a_worker_writes_long_documents_part_by_part_to_the_same_graph(corpus, tmp_path, monkeypatch):
+    whole = build_archive([corpus], tmp_path / "whole", fmt="nquads", workers=1, html=False)
+    import kg.extract.pipeline
+
+    monkeypatch.setattr(kg.extract.pipeline, "PART_CHARS", 10)  # every report counts as long
+    parts = build_archive([corpus], tmp_path / "parts", fmt="nquads", workers=1, html=False)
+    assert parts.report.processed_documents == 12
+    assert sorted_lines(parts.graph_path) == sorted_lines(whole.graph_path)
+
+
 def test_dask_cluster_writes_the_same_graph_as_one_process(corpus, tmp_path):
     distributed = pytest.importorskip("distributed")
     one = build_archive([corpus], tmp_path / "one", fmt="nquads", workers=1, chunk_size=3, html=False)
