@@ -68,7 +68,9 @@ _TYPE, _LABEL, _ALT_LABEL, _DERIVED_FROM = RDF.type, RDFS.label, SKOS.altLabel, 
 _SUB_ORGANIZATION_OF, _TRANSITIVE_SUB_ORGANIZATION_OF = ORG.subOrganizationOf, ORG.transitiveSubOrganizationOf
 _MEMBER_OF, _SENTENCE = ORG.memberOf, KG.sentence
 _NIF_STRING, _NIF_PHRASE, _REFERENCE_CONTEXT = NIF.String, NIF.Phrase, NIF.referenceContext
-_BEGIN_INDEX, _END_INDEX, _ANCHOR_OF = NIF.beginIndex, NIF.endIndex, NIF.anchorOf
+_BEGIN_INDEX, _END_INDEX, _ANCHOR_OF, _NON_NEGATIVE = NIF.beginIndex, NIF.endIndex, NIF.anchorOf, XSD.nonNegativeInteger
+_HOLDS, _POST, _POST_IN, _ROLE, _ROLE_CLASS = ORG.holds, ORG.Post, ORG.postIn, ORG.role, ORG.Role
+_AWARD, _HONOUR, _RECIPIENT, _AWARD_RECEIVED, _CONFERRED_BY = KG.Award, KG.honour, KG.recipient, KG.awardReceived, KG.conferredBy
 _ORG_CLASS_IRIS = {name: KG[name] for name in ORG_CLASSES}
 _NORMALIZED_BLOCK = 1_000_000  # characters of text normalised at once when looking up how titles are written
 
@@ -116,7 +118,8 @@ def document_nquad_parts(facts: DocumentFacts) -> tuple[bytes, bytes]:
     graph = f"<{doc_iri(facts.document.id)}> .\n"
     triples = _DocumentTriples(facts, _NTriplesLiteral.of)
     triples.build()
-    return tuple("".join(sorted({f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in part})).encode("utf-8")
+    # UTF-8 keeps code point order, and bytes compare faster than strings of Chinese text
+    return tuple(b"".join(sorted({line.encode("utf-8") for line in _nquads(part, graph)}))
                  for part in (triples.triples, triples.local))
 
 
@@ -148,7 +151,7 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
     graph = f"<{doc_iri(document.id)}> .\n"
 
     def lines(triples: Iterable[tuple]) -> Iterator[str]:
-        return (f"{_nt(s)} {_nt(p)} {_nt(o)} {graph}" for s, p, o in triples)
+        return _nquads(triples, graph)
 
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
         def spooled() -> Iterator[DocumentFacts]:
@@ -274,7 +277,6 @@ def _rdflib_literal(lexical: str, lang: str | None = None, datatype: URIRef | No
     return Literal(lexical, lang=lang, datatype=datatype)
 
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 class _NTriplesLiteral(str):
@@ -282,7 +284,9 @@ class _NTriplesLiteral(str):
 
     @classmethod
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
-        text = f'"{lexical.translate(_ESCAPES)}"'
+        if "\\" in lexical or '"' in lexical or "\n" in lexical or "\r" in lexical:  # seldom: test before copying
+            lexical = lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        text = f'"{lexical}"'
         if lang:
             return cls(f"{text}@{lang}")
         if datatype:
@@ -290,8 +294,13 @@ class _NTriplesLiteral(str):
         return cls(text)
 
 
-def _nt(term) -> str:
-    return term if type(term) is _NTriplesLiteral else f"<{term}>"
+def _nquads(triples: Iterable[tuple], graph: str) -> Iterator[str]:
+    """N-Quads lines of ``triples`` (IRIs, or literals as :class:`_NTriplesLiteral`) in ``graph``
+    (``"<iri> .\\n"``); subjects and predicates are always IRIs. ``str.join`` copies the
+    ``URIRef`` strings as they are, where an f-string would call ``URIRef.__format__`` on each."""
+    join, literal = "".join, _NTriplesLiteral
+    return (join(("<", s, "> <", p, "> ", o, " ", graph)) if type(o) is literal
+            else join(("<", s, "> <", p, "> <", o, "> ", graph)) for s, p, o in triples)
 
 
 class _DocumentTriples:
@@ -315,6 +324,7 @@ class _DocumentTriples:
         self.local: list[tuple] = []  # about the text and its mention nodes: never rewritten
         self.add = self.triples.append
         self._mentions: dict[tuple[int, int], URIRef] = {}
+        self._sentences: dict[int, Any] = {}  # sentence index -> its literal
         self._links: list[tuple[URIRef, URIRef]] = []  # (unit, parent)
         self._hant_forms = None  # Simplified title -> as written, made when a role label needs it
 
@@ -458,11 +468,14 @@ class _DocumentTriples:
         add((node, _TYPE, _NIF_STRING))
         add((node, _TYPE, _NIF_PHRASE))
         add((node, _REFERENCE_CONTEXT, self.doc))
-        add((node, _BEGIN_INDEX, literal(str(mention.start), None, XSD.nonNegativeInteger)))
-        add((node, _END_INDEX, literal(str(mention.end), None, XSD.nonNegativeInteger)))
+        add((node, _BEGIN_INDEX, literal(str(mention.start), None, _NON_NEGATIVE)))
+        add((node, _END_INDEX, literal(str(mention.end), None, _NON_NEGATIVE)))
         add((node, _ANCHOR_OF, literal(text[mention.start : mention.end])))
         if 0 <= mention.sentence < len(self.facts.sentences):
-            add((node, _SENTENCE, literal(self.facts.sentence_text(mention.sentence))))
+            sentence = self._sentences.get(mention.sentence)
+            if sentence is None:  # a sentence holds several mentions: its literal is made once
+                sentence = self._sentences[mention.sentence] = literal(self.facts.sentence_text(mention.sentence))
+            add((node, _SENTENCE, sentence))
         return node
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
@@ -471,12 +484,12 @@ class _DocumentTriples:
         unit = self.entities[unit_key]
         post, role = post_iri(title, unit.name), role_iri(title)
         add = self.add
-        add((holder, ORG.holds, post))
-        add((post, _TYPE, ORG.Post))
-        add((post, ORG.postIn, self._iri(unit_key)))
-        add((post, ORG.role, role))
+        add((holder, _HOLDS, post))
+        add((post, _TYPE, _POST))
+        add((post, _POST_IN, self._iri(unit_key)))
+        add((post, _ROLE, role))
         add((post, _LABEL, self.literal(f"{unit.name.strip()}{title.strip()}", HANS)))
-        add((role, _TYPE, ORG.Role))
+        add((role, _TYPE, _ROLE_CLASS))
         self._add_labels(role, title, self._surface_form(title) if self.hant else None)
         for mention in evidence:
             add((post, _DERIVED_FROM, self._mention(mention)))
@@ -498,9 +511,9 @@ class _DocumentTriples:
         body = self._iri(award.conferred_by) if award.conferred_by else None
         recipients = [self._iri(key) for key in award.recipients]
         for recipient in recipients:
-            add((recipient, KG.awardReceived, honour))
+            add((recipient, _AWARD_RECEIVED, honour))
         if body is not None:
-            add((honour, KG.conferredBy, body))
+            add((honour, _CONFERRED_BY, body))
         if not recipients and not award.count:
             # Nothing was conferred on anyone: only the honour's conferring body is a fact.
             return
@@ -512,12 +525,12 @@ class _DocumentTriples:
             None if body is None else str(body),
             award.count,
         )
-        add((node, _TYPE, KG.Award))
-        add((node, KG.honour, honour))
+        add((node, _TYPE, _AWARD))
+        add((node, _HONOUR, honour))
         for recipient in recipients:
-            add((node, KG.recipient, recipient))
+            add((node, _RECIPIENT, recipient))
         if body is not None:
-            add((node, KG.conferredBy, body))
+            add((node, _CONFERRED_BY, body))
         if award.date:
             self._add_date(node, KG.date, award.date)
         if award.count:
