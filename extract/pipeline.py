@@ -48,6 +48,9 @@ from kg.extract.tokenizer import RJiebaTokenizer, make_doc
 from kg.extract.view import TextView
 
 COMPONENTS = ("kg_view", "kg_units", "kg_titles", "kg_people", "kg_awards", "kg_facts", "kg_spans")
+# What only shows the mentions to spaCy users (doc.spans, doc.ents): extract() returns the
+# facts alone, so it skips these (kg_spans makes a second Doc for two documents in three).
+SPANS_ONLY = ("kg_spans",)
 # A longer document is extracted in parts of whole sentences: a part's Doc and tables take
 # under 200 MB; a whole 50 MB document's would take tens of GB.
 PART_CHARS = 200_000
@@ -73,45 +76,50 @@ def view_component(doc: Doc) -> Doc:
 
 @Language.component("kg_units")
 def units_component(doc: Doc) -> Doc:
-    quotes = find_quotes(doc._.view.text)
-    units = find_units(doc._.view, quotes)
-    if doc._.earlier:
-        units = doc._.earlier.find_known_units(doc._.view, quotes, units)
-    document = doc._.document
-    source = source_unit(doc._.view, document.source) if document and document.source else None
+    ext = doc._  # each ``doc._`` makes a new accessor object
+    view, earlier, document = ext.view, ext.earlier, ext.document
+    quotes = find_quotes(view.text)
+    units = find_units(view, quotes)
+    if earlier:
+        units = earlier.find_known_units(view, quotes, units)
+    source = source_unit(view, document.source) if document and document.source else None
     if source and not units.covering(source.start):
         units = UnitIndex(list(units) + [source])
-    doc._.units = units
+    ext.units = units
     return doc
 
 
 @Language.component("kg_titles")
 def titles_component(doc: Doc) -> Doc:
-    doc._.titles = find_titles(doc._.view)
+    ext = doc._
+    ext.titles = find_titles(ext.view)
     return doc
 
 
 @Language.component("kg_people")
 def people_component(doc: Doc) -> Doc:
-    people = find_people(doc._.view, doc._.titles, doc._.units)
-    doc._.people = extend_lists(doc._.view, people)
+    ext = doc._
+    view = ext.view
+    ext.people = extend_lists(view, find_people(view, ext.titles, ext.units))
     return doc
 
 
 @Language.component("kg_awards")
 def awards_component(doc: Doc) -> Doc:
-    document = doc._.document
-    doc._.awards = find_awards(doc._.view, doc._.units, doc._.people, document.date if document else None)
+    ext = doc._
+    document = ext.document
+    ext.awards = find_awards(ext.view, ext.units, ext.people, document.date if document else None)
     return doc
 
 
 @Language.component("kg_facts")
 def facts_component(doc: Doc) -> Doc:
-    text = doc._.view.text
-    document = doc._.document or Document(id="doc", text=text)
-    norm = doc._.norm or normalize(text)
-    resolver = Resolver(document, norm, doc._.view)
-    units, earlier = doc._.units, doc._.earlier
+    ext = doc._
+    view = ext.view
+    document = ext.document or Document(id="doc", text=view.text)
+    norm = ext.norm or normalize(view.text)
+    resolver = Resolver(document, norm, view)
+    units, earlier = ext.units, ext.earlier
     if earlier:
         resolver.alias.update(earlier.alias)
     resolver.choose_publisher(units)
@@ -120,13 +128,13 @@ def facts_component(doc: Doc) -> Doc:
     unit_keys = resolver.add_units(units)
     if earlier:
         earlier.name_known_units(resolver, units)
-    for p in doc._.people:
+    for p in ext.people:
         resolver.add_person(p, units, unit_keys)
-    for a in doc._.awards:
+    for a in ext.awards:
         resolver.add_award(a, units, unit_keys)
     if earlier:
         earlier.settle(resolver)
-    doc._.facts = resolver.facts
+    ext.facts = resolver.facts
     return doc
 
 
@@ -220,13 +228,14 @@ def process(document: Document, nlp: Language | None = None) -> Doc:
     return _run(nlp or make_nlp(), document, normalize(document.text))
 
 
-def _run(nlp: Language, document: Document, norm: NormalizedText, earlier: "EarlierParts | None" = None) -> Doc:
+def _run(nlp: Language, document: Document, norm: NormalizedText, earlier: "EarlierParts | None" = None,
+         skip: tuple[str, ...] = ()) -> Doc:
     doc = nlp.make_doc(norm.simplified)
-    doc._.document = document
-    doc._.norm = norm
-    doc._.earlier = earlier
-    for _, proc in nlp.pipeline:
-        doc = proc(doc)
+    ext = doc._
+    ext.document, ext.norm, ext.earlier = document, norm, earlier
+    for name, proc in nlp.pipeline:
+        if name not in skip:
+            doc = proc(doc)
     return doc
 
 
@@ -234,7 +243,7 @@ def extract(document: Document, nlp: Language | None = None, part_chars: int = P
     """The facts of one document; one longer than ``part_chars`` is extracted part by part
     (:func:`extract_parts`) and the parts' facts combined."""
     if len(document.text) <= part_chars:
-        return process(document, nlp)._.facts
+        return _run(nlp or make_nlp(), document, normalize(document.text), skip=SPANS_ONLY)._.facts
     return combine(document, extract_parts(document, nlp, part_chars))
 
 
@@ -259,7 +268,7 @@ def extract_parts(document: Document, nlp: Language | None = None,
         part = replace(document, text=document.text[start:end], **header)
         norm = normalize(part.text)  # offsets into the whole text, so mentions need no shifting
         norm = NormalizedText(document.text, norm.text, norm.simplified, tuple(o + start for o in norm.offsets))
-        facts = _run(nlp, part, norm, earlier)._.facts
+        facts = _run(nlp, part, norm, earlier, skip=SPANS_ONLY)._.facts
         facts.document = document
         yield facts
 
