@@ -76,6 +76,7 @@ from kg.files import atomic_file, atomic_write
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
 from kg.merge import (
+    DERIVED_FROM,
     SUB_ORGANIZATION,
     DocumentSource,
     MergeRecord,
@@ -751,7 +752,8 @@ def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, titl
     ``index`` yields every document with only the triples resolution reads; it is read twice
     to decide which nodes are one. Then each chunk's documents are rewritten onto the shared
     nodes (in ``workers`` processes; the decisions go to each once): the chunk's N-Quads and a
-    sorted N-Triples run of its triples. The runs and the cross-document
+    sorted N-Triples run of its triples (its ``prov:wasDerivedFrom`` lines, each unique, are
+    written apart, unsorted). The runs and the cross-document
     ``org:transitiveSubOrganizationOf`` links are merged into one sorted, unique union, so
     memory stays bounded whatever the corpus size. ``provenance`` yields the lines merging
     leaves alone (texts and mention nodes, most of a graph): they are copied as bytes,
@@ -764,6 +766,7 @@ def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, titl
     _, ox_format, per_document = FORMATS[fmt]
     with _scratch_folder(graph_path.parent) as scratch:
         links: set[tuple[str, str]] = set()
+        derived = 0  # prov:wasDerivedFrom lines, written apart from the sorted union
         decisions = pickle.dumps(resolver, protocol=pickle.HIGHEST_PROTOCOL)
         tasks = [(decisions, str(path), number, replaced or {}, str(scratch / f"part-{number}"), per_document)
                  for number, path in enumerate(chunks)]
@@ -772,25 +775,25 @@ def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, titl
             for task in tasks:  # a few at a time: each carries the decisions
                 if len(pending) >= 2 * workers:
                     done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    links.update(*(future.result() for future in done))
+                    derived += _collect_rewritten(done, links)
                 pending.add(executor.submit(_rewrite_chunk, *task))
-            links.update(*(future.result() for future in pending))
+            derived += _collect_rewritten(pending, links)
         runs = [scratch / f"part-{number}.nt" for number in range(len(tasks))]
         runs.append(_write_unique(sorted(f"{s} {p} {o} .\n".encode() for s, p, o in transitive_links(links)),
                                   scratch / "transitive.nt"))
         union = merge_runs(runs, scratch)
         counts = _counts(union)
+        counts["triples"] += derived
         parts = [scratch / f"part-{number}.nq" for number in range(len(tasks))]
+        texts = parts if per_document else [union, *(scratch / f"part-{n}.derived.nt" for n in range(len(tasks)))]
         if ox_format in (ox.RdfFormat.N_QUADS, ox.RdfFormat.N_TRIPLES):  # the text is the output already
             statements = graph_path
             with atomic_file(graph_path) as out:
-                counts["triples"] += _write_statements(out, parts if per_document else [union], provenance,
-                                                       per_document)
+                counts["triples"] += _write_statements(out, texts, provenance, per_document)
         else:
             statements = scratch / ("graph.nq" if per_document else "graph.nt")
             with open(statements, "wb") as out:
-                counts["triples"] += _write_statements(out, parts if per_document else [union], provenance,
-                                                       per_document)
+                counts["triples"] += _write_statements(out, texts, provenance, per_document)
             if fmt == "jsonld":  # rdflib writes it with the project's @context, atomically, in memory
                 from kg.ontology import load, save
 
@@ -816,26 +819,82 @@ _resolver_cache: tuple[bytes, Resolver] | None = None  # a rewrite worker's copy
 
 
 def _rewrite_chunk(decisions: bytes, path: str, number: int, replaced: dict[str, int], stem: str,
-                   per_document: bool) -> set[tuple[str, str]]:
-    """Rewrite one chunk's documents onto the shared nodes: ``stem``.nq (its graphs, when
-    the format keeps them) and ``stem``.nt (its triples, sorted, unique); return its
-    ``org:subOrganizationOf`` links."""
+                   per_document: bool) -> tuple[set[tuple[str, str]], int]:
+    """Rewrite one chunk's documents onto the shared nodes; return its ``org:subOrganizationOf``
+    links and how many ``prov:wasDerivedFrom`` lines it wrote. Writes ``stem``.nq (its graphs,
+    when the format keeps them), ``stem``.nt (its triples other than ``prov:wasDerivedFrom``,
+    sorted, unique) and, when the graphs are not kept, ``stem``.derived.nt (those triples, as
+    they come: their mention nodes are unique to a document).
+
+    The ``prov:wasDerivedFrom`` lines, most of a graph, only get their subject replaced: they
+    wait in a spool file (on disk past 32 MB) while the rest of their graph is rewritten, so a
+    huge document is not held in memory.
+    """
     global _resolver_cache
     if _resolver_cache is None or _resolver_cache[0] != decisions:
         _resolver_cache = (decisions, pickle.loads(decisions))
     resolver = _resolver_cache[1]
-    links, triples = set(), set()
-    with open(path, encoding="utf-8") as source, open(f"{stem}.nq", "w", encoding="utf-8") as per_graph:
-        for graph, quads in read_nquads(source):
+    links, triples, written = set(), set(), 0
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(open(path, encoding="utf-8"))
+        per_graph = stack.enter_context(open(f"{stem}.nq", "w", encoding="utf-8"))
+        derived = per_graph if per_document else stack.enter_context(open(f"{stem}.derived.nt", "w",
+                                                                           encoding="utf-8"))
+        spool = stack.enter_context(tempfile.SpooledTemporaryFile(1 << 25, "w+", encoding="utf-8",
+                                                                  dir=Path(stem).parent))
+        for ending, lines in itertools.groupby(source, key=lambda line: line[line.rfind(" <"):]):
+            graph = ending[2:ending.rindex(">")]
             if replaced.get(graph, number) != number:
                 continue  # a later chunk holds this document's latest version
-            rewritten = resolver.rewrite(graph, quads)
+            spool.seek(0)
+            spool.truncate()
+            entity_lines = []
+            for line in lines:
+                if line.startswith(DERIVED_FROM, line.index(" ") + 1):
+                    spool.write(line)
+                else:
+                    entity_lines.append(line)
+            rewritten, nodes = resolver.rewrite_entities(graph, [t for _, run in read_nquads(entity_lines)
+                                                                 for t in run])
             if per_document:
-                per_graph.writelines(f"{s} {p} {o} <{graph}> .\n" for s, p, o in rewritten)
+                per_graph.writelines(f"{s} {p} {o}{ending}" for s, p, o in rewritten)
             triples.update(rewritten)
             links.update((s, o) for s, p, o in rewritten if p == SUB_ORGANIZATION)
+            spool.seek(0)
+            written += _rewrite_derived(spool, nodes, derived, "" if per_document else ending)
     _write_unique(sorted(f"{s} {p} {o} .\n".encode() for s, p, o in triples), Path(f"{stem}.nt"))
-    return links
+    return links, written
+
+
+def _rewrite_derived(lines: Iterable[str], nodes: dict[str, str], out, ending: str) -> int:
+    """Write the ``prov:wasDerivedFrom`` ``lines`` of one graph with their subjects on the
+    shared ``nodes``, as quads (or, with the graph's line ``ending`` given, as triples). Two
+    nodes of a graph that became one may cite one mention: only their lines are checked for
+    repeats."""
+    merged = {node for node, sources in Counter(nodes.values()).items() if sources > 1}
+    seen: set[tuple[str, str]] = set()
+    written = 0
+    for line in lines:
+        cut = line.index(" ")
+        subject = nodes.get(line[:cut], line[:cut])
+        rest = line[cut:len(line) - len(ending)] + " .\n" if ending else line[cut:]
+        if subject in merged:
+            if (subject, rest) in seen:
+                continue
+            seen.add((subject, rest))
+        out.write(subject + rest)
+        written += 1
+    return written
+
+
+def _collect_rewritten(futures: Iterable[cf.Future], links: set[tuple[str, str]]) -> int:
+    """Add the links of finished :func:`_rewrite_chunk` calls to ``links``; return their derived-line count."""
+    count = 0
+    for future in futures:
+        chunk_links, derived = future.result()
+        links.update(chunk_links)
+        count += derived
+    return count
 
 
 def merge_runs(runs: list[Path], scratch: Path, fan_in: int = 64) -> Path:

@@ -65,6 +65,7 @@ from kg.ontology.namespaces import (
     KG,
     KGD,
     ORG,
+    PROV,
     RDF,
     RDFS,
     SCHEMA,
@@ -94,6 +95,7 @@ _SUB, _TRANSITIVE = _term(ORG.subOrganizationOf), _term(ORG.transitiveSubOrganiz
 SUB_ORGANIZATION = _SUB
 _MEMBER, _HOLDS, _POST_IN = _term(ORG.memberOf), _term(ORG.holds), _term(ORG.postIn)
 _SOURCE_UNIT = _term(KG.sourceUnit)
+DERIVED_FROM = _term(PROV.wasDerivedFrom)
 _KINDS = {_term(ORG.Organization): "org", _term(SCHEMA.Person): "person", _term(KG.Honour): "honour",
           _term(ORG.Post): "post"}
 # Units known by their own (legal or official) name wherever they appear.
@@ -488,6 +490,14 @@ class Resolver:
     # ------------------------------------------------------------------ pass C: rewrite
     def rewrite(self, name: str, triples: list[Triple]) -> list[Triple]:
         """The triples of one document's graph with every entity on its shared node, sorted."""
+        derived = [t for t in triples if t[1] == DERIVED_FROM]
+        rewritten, nodes = self.rewrite_entities(name, [t for t in triples if t[1] != DERIVED_FROM])
+        return sorted({*rewritten, *((nodes.get(s, s), p, o) for s, p, o in derived)})
+
+    def rewrite_entities(self, name: str, triples: list[Triple]) -> tuple[list[Triple], dict[str, str]]:
+        """:meth:`rewrite` of a graph's triples other than ``prov:wasDerivedFrom`` (most of a
+        graph, they do not change who is who), and the term map for those lines' subjects:
+        a huge document's mentions can then be rewritten as they stream by."""
         doc = DocumentGraph.of(name, triples)
         node_map, preferred = self._targets(doc)
         post_labels = {}
@@ -528,7 +538,7 @@ class Resolver:
             if hant and node in hant_used:
                 out.add((_term(node), _LABEL, make_literal(hant, HANT)))
         out |= transitive_links({(s, o) for s, p, o in out if p == _SUB})
-        return sorted(out)
+        return sorted(out), terms
 
     def _targets(self, doc: DocumentGraph) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
         """Raw entity IRI -> shared IRI, and shared IRI -> preferred (Simplified, Traditional) label."""

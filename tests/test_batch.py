@@ -4,6 +4,7 @@ All units and people are fictional.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -30,6 +31,7 @@ LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 ORG = "<http://www.w3.org/ns/org#Organization>"
 PERSON = "<https://schema.org/Person>"
+DERIVED = "<http://www.w3.org/ns/prov#wasDerivedFrom>"
 
 CROSS_DOCUMENT = {  # one group in both scripts, its short form and a namesake in another company
     "a": "青禾重工集团表彰先进\n来源：党委宣传部　时间：2021年6月30日　作者：林小河\n七一前夕，青禾重工集团有限公司"
@@ -274,6 +276,31 @@ def test_a_worker_writes_long_documents_part_by_part_to_the_same_graph(corpus, t
     parts = build_archive([corpus], tmp_path / "parts", fmt="nquads", workers=1, html=False)
     assert parts.report.processed_documents == 12
     assert sorted_lines(parts.graph_path) == sorted_lines(whole.graph_path)
+
+
+def test_ntriples_output_holds_the_triples_of_the_nquads_output(corpus, tmp_path):
+    quads = build_archive([corpus], tmp_path / "nq", fmt="nquads", workers=1, html=False)
+    triples = build_archive([corpus], tmp_path / "nt", fmt="nt", workers=1, html=False)
+    as_triples = {line.rsplit(" <", 1)[0] + " .\n" for line in quads.graph_path.read_text("utf-8").splitlines()}
+    written = triples.graph_path.read_text("utf-8").splitlines(keepends=True)
+    assert len(written) == len(set(written)) == triples.counts["triples"]  # no line twice
+    assert set(written) == as_triples
+    assert sum(DERIVED in line for line in written) > 100
+
+
+def test_derived_lines_get_the_shared_subject_and_merged_nodes_cite_a_mention_once():
+    from kg.batch import _rewrite_derived
+
+    graph = " <https://example.org/g> .\n"
+    lines = [f"<x:a> {DERIVED} <x:m1>{graph}", f"<x:b> {DERIVED} <x:m1>{graph}",
+             f"<x:b> {DERIVED} <x:m2>{graph}", f"<x:c> {DERIVED} <x:m1>{graph}"]
+    out = io.StringIO()
+    assert _rewrite_derived(lines, {"<x:a>": "<x:ab>", "<x:b>": "<x:ab>"}, out, graph) == 3
+    assert out.getvalue().splitlines() == [f"<x:ab> {DERIVED} <x:m1> .", f"<x:ab> {DERIVED} <x:m2> .",
+                                           f"<x:c> {DERIVED} <x:m1> ."]
+    quads = io.StringIO()
+    assert _rewrite_derived(lines, {"<x:c>": "<x:d>"}, quads, "") == 4
+    assert quads.getvalue().splitlines()[-1] == f"<x:d> {DERIVED} <x:m1>{graph.rstrip()}"
 
 
 def test_dask_cluster_writes_the_same_graph_as_one_process(corpus, tmp_path):
