@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -64,6 +65,20 @@ def _t2s():
 
 def to_simplified(text: str) -> str:
     """Simplified form of ``text``, always of the same length (character-wise if needed)."""
+    if len(text) <= _SHORT:
+        return _short_simplified(text)
+    return _simplified(text)
+
+
+_SHORT = 32  # characters: names, titles, header fields, which recur across documents
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_simplified(text: str) -> str:
+    return _simplified(text)  # OpenCC's cost per call is many times a lookup's
+
+
+def _simplified(text: str) -> str:
     converted = _t2s().convert(text)
     if len(converted) == len(text):
         return converted
@@ -104,14 +119,42 @@ def normalize(original: str) -> NormalizedText:
     Format characters go first, so an annotation is found as if they were not there
     (``創\u200b(chuàng)``).
     """
+    if len(original) <= _REMEMBERED:
+        return _remembered_normalize(original)
+    return _normalize(original)
+
+
+# The pipeline normalises a document's text, and the RDF writer the same text again (how
+# titles are written in a Traditional text): the last result is kept, for texts up to this length.
+_REMEMBERED = 50_000
+
+
+def strip_annotations(original: str) -> str:
+    """``normalize(original).text``, without the offset map and the Simplified view.
+
+    >>> strip_annotations("創(chuàng)先\u200b爭優")
+    '創先爭優'
+    """
+    visible, _ = _strip_format_characters(original)
+    return "".join(visible[a:b].translate(_FOLD) for a, b in _kept_runs(visible))
+
+
+def _kept_runs(visible: str) -> Iterator[tuple[int, int]]:
+    """The runs of ``visible`` between pinyin annotations."""
+    pos = 0
+    for m in _PINYIN.finditer(visible):
+        yield pos, m.start()
+        pos = m.end()
+    yield pos, len(visible)
+
+
+def _normalize(original: str) -> NormalizedText:
     visible, visible_offsets = _strip_format_characters(original)
     kept: list[str] = []
     offsets: list[int] = []
-    pos = 0
-    for m in _PINYIN.finditer(visible):
-        _keep(visible, pos, m.start(), kept, offsets)
-        pos = m.end()
-    _keep(visible, pos, len(visible), kept, offsets)
+    for a, b in _kept_runs(visible):
+        kept.append(visible[a:b].translate(_FOLD))
+        offsets.extend(range(a, b))
     if visible_offsets is not None:
         offsets = [visible_offsets[i] for i in offsets]
     offsets.append(len(original))
@@ -134,12 +177,9 @@ def _strip_format_characters(original: str) -> tuple[str, list[int] | None]:
     return "".join(original[i] for i in offsets), offsets
 
 
-def _keep(text: str, start: int, end: int, kept: list[str], offsets: list[int]) -> None:
-    kept.append(text[start:end].translate(_FOLD))
-    offsets.extend(range(start, end))
-
-
 # Full-width ASCII letters/digits fold to ASCII so dates and counts parse; Chinese
 # punctuation keeps its full-width form (sentence splitting uses it). One character each.
 _FOLD = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0xFF01, 0xFF5F) if chr(c) not in "（），；：！？"}
 _FOLD[ord(_FULLWIDTH_SPACE)] = " "
+
+_remembered_normalize = lru_cache(maxsize=1)(_normalize)

@@ -34,7 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.extract.facts import Document
-from kg.extract.normalize import is_traditional, normalize
+from kg.extract.normalize import is_traditional, strip_annotations
 
 PathLike = str | os.PathLike
 
@@ -197,7 +197,7 @@ def parse_header(text: str) -> dict[str, str]:
     ranks: dict[str, int] = {}
     seen = 0
     for line in _head_lines(text):
-        line = normalize(line).text.strip()
+        line = strip_annotations(line).strip()
         if not line:
             continue
         seen += 1
