@@ -78,17 +78,18 @@ from kg.extract.reader import InputError, read_documents
 from kg.merge import (
     DERIVED_FROM,
     SUB_ORGANIZATION,
-    DocumentSource,
+    DocumentGraph,
     MergeRecord,
     Resolver,
     index_lines,
+    nquad_lines,
     read_nquads,
     transitive_links,
 )
 from kg.ontology.namespaces import KG, ORG, PREFIXES, RDF, SCHEMA, doc_iri
 
 CHUNK_SIZE = 200
-CHUNK_FORMAT = 2  # bump when what a worker writes changes
+CHUNK_FORMAT = 3  # bump when what a worker writes changes
 MAX_CHUNK_CHARS = 4_000_000
 ProvenanceSource = Callable[[], Iterator[bytes]]  # blocks of N-Quads lines
 HTML_LIMIT = 200_000  # triples; a bigger graph gets no viewer page (it would not be readable)
@@ -210,7 +211,7 @@ class ChunkResult:
     nquads: bytes  # the lines that name entities, which merging rewrites
     documents: list[tuple[str, int]]  # (id, characters) of every document in the graph
     provenance: bytes = b""  # the lines about the texts and their mention nodes, never rewritten
-    index: bytes = b""  # the lines of ``nquads`` entity resolution reads
+    index: bytes = b""  # what entity resolution reads: a line of JSON per document
     failures: list[tuple[str, str]] = field(default_factory=list)  # (id, problem)
     warnings: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
@@ -257,6 +258,7 @@ def extract_chunk(documents: list[Document], folder: str | None = None, key: str
                         data, local = document_nquad_parts(extract(document, nlp))
                         files.write(data)
                         files.provenance.write(local)
+                    files.end_document(document)
                 except Exception as error:  # noqa: BLE001 - one bad document must not stop an archive
                     files.rewind(marks)
                     result.failures.append((document.id, f"extraction failed: {type(error).__name__}: {error}"))
@@ -277,16 +279,26 @@ def extract_chunk(documents: list[Document], folder: str | None = None, key: str
 
 
 class _ChunkFiles:
-    """A chunk's files being written: its entity lines (``write``, which also keeps their
-    index, see :func:`kg.merge.index_lines`) and its provenance lines (``provenance``)."""
+    """A chunk's files being written: its entity lines (``write``), their index (a line of
+    JSON per document: what entity resolution reads, see :meth:`kg.merge.DocumentGraph.to_json`,
+    made here in the worker so the client does not parse N-Quads twice) and its provenance
+    lines (``provenance``)."""
 
     def __init__(self, nquads: BinaryIO, provenance: BinaryIO, index: BinaryIO):
         self.nquads, self.provenance, self.index = nquads, provenance, index
+        self._indexed: list[bytes] = []  # the current document's lines resolution reads
 
     def write(self, data: bytes) -> None:
-        """Whole N-Quads lines that name entities."""
+        """Whole N-Quads lines of the current document that name entities."""
         self.nquads.write(data)
-        self.index.write(index_lines(data))
+        self._indexed.append(index_lines(data))
+
+    def end_document(self, document: Document) -> None:
+        """Write the index line of the document whose lines were written since the last call."""
+        graph = str(doc_iri(document.id))
+        triples = [t for _, run in read_nquads(nquad_lines(b"".join(self._indexed))) for t in run]
+        self.index.write(DocumentGraph.of(graph, triples).to_json().encode("utf-8") + b"\n")
+        self._indexed = []
 
     def marks(self) -> tuple[int, int, int]:
         return self.nquads.tell(), self.provenance.tell(), self.index.tell()
@@ -296,6 +308,7 @@ class _ChunkFiles:
         for file, mark in zip((self.nquads, self.provenance, self.index), marks):
             file.seek(mark)
             file.truncate()
+        self._indexed = []
 
 
 def _init_worker(preload: bool = True) -> None:
@@ -433,7 +446,7 @@ class ChunkStore:
         return self.folder / f"{key}.prov.nq"
 
     def index_path(self, key: str) -> Path:
-        """The chunk's lines that entity resolution reads (see :func:`kg.merge.index_lines`)."""
+        """What entity resolution reads of the chunk: a line of JSON per document."""
         return self.folder / f"{key}.index"
 
     def finished(self) -> dict[str, dict]:
@@ -706,22 +719,27 @@ class BatchResult:
         return Path(path)
 
 
-def chunk_index(store: ChunkStore, keys: list[str], replaced: dict[str, int] | None = None) -> DocumentSource:
-    """A re-iterable source of the document graphs in ``keys``' chunk indexes (the lines entity
-    resolution reads; a chunk without an index is read whole).
+def chunk_index(store: ChunkStore, keys: list[str],
+                replaced: dict[str, int] | None = None) -> Callable[[], Iterator[DocumentGraph]]:
+    """A re-iterable source of the indexed document graphs of ``keys``' chunks (a chunk without
+    an index, made from an existing graph by ``kg add``, is read whole).
 
     ``replaced`` maps a document graph IRI to the index of the chunk that holds its latest
     version; the same graph in other chunks is skipped.
     """
     replaced = replaced or {}
 
+    def graphs(key: str) -> Iterator[DocumentGraph]:
+        if store.index_path(key).exists():
+            with open(store.index_path(key), encoding="utf-8") as lines:
+                yield from map(DocumentGraph.from_json, lines)
+        else:
+            with open(store.path(key), encoding="utf-8") as lines:
+                yield from itertools.starmap(DocumentGraph.of, read_nquads(lines))
+
     def documents():
         for number, key in enumerate(keys):
-            path = store.index_path(key) if store.index_path(key).exists() else store.path(key)
-            with open(path, encoding="utf-8") as lines:
-                for graph, triples in read_nquads(lines):
-                    if replaced.get(graph, number) == number:
-                        yield graph, triples
+            yield from (doc for doc in graphs(key) if replaced.get(doc.name, number) == number)
 
     return documents
 
@@ -745,11 +763,11 @@ def chunk_provenance(store: ChunkStore, keys: list[str], replaced: dict[str, int
 
 
 def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, title: str, report: BatchReport,
-             index: DocumentSource, replaced: dict[str, int] | None = None,
+             index: Callable[[], Iterator[DocumentGraph]], replaced: dict[str, int] | None = None,
              provenance: ProvenanceSource = lambda: iter(()), workers: int = 1) -> BatchResult:
     """Resolve entities across the documents of ``chunks`` and write the graph (and viewer) atomically.
 
-    ``index`` yields every document with only the triples resolution reads; it is read twice
+    ``index`` yields every document's graph indexed for resolution; it is read twice
     to decide which nodes are one. Then each chunk's documents are rewritten onto the shared
     nodes (in ``workers`` processes; the decisions go to each once): the chunk's N-Quads and a
     sorted N-Triples run of its triples (its ``prov:wasDerivedFrom`` lines, each unique, are
@@ -761,7 +779,7 @@ def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, titl
     IRI to the number of the chunk holding its latest version.
     """
     started = time.perf_counter()
-    resolver = Resolver.of(index)
+    resolver = Resolver.of_graphs(index)
     graph_path = Path(graph_path)
     _, ox_format, per_document = FORMATS[fmt]
     with _scratch_folder(graph_path.parent) as scratch:

@@ -49,6 +49,7 @@ Example
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -204,6 +205,31 @@ class DocumentGraph:
                 doc.publisher = o[1:-1]
         return doc
 
+    _SET_FIELDS = ("classes", "alt_labels", "parents", "member_of", "holds")
+
+    def to_json(self) -> str:
+        """The graph as one line of JSON, without its triples (what resolution reads).
+
+        >>> doc = DocumentGraph.of("g", [("<x:a>", _TYPE, _term(ORG.Organization)), ("<x:a>", _SUB, "<x:b>")])
+        >>> DocumentGraph.from_json(doc.to_json()) == DocumentGraph("g", [], {"x:a": "org"},
+        ...     {"x:a": {_term(ORG.Organization)}}, parents={"x:a": {"x:b"}})
+        True
+        """
+        fields = {name: {node: sorted(values) for node, values in getattr(self, name).items()}
+                  for name in self._SET_FIELDS}
+        return json.dumps({"name": self.name, "kinds": self.kinds, "labels": self.labels, "post_unit": self.post_unit,
+                           "publisher": self.publisher, **fields}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> "DocumentGraph":
+        """The graph :meth:`to_json` wrote (``triples`` empty)."""
+        data = json.loads(line)
+        doc = cls(data["name"], [], data["kinds"], labels=defaultdict(dict, data["labels"]),
+                  post_unit=data["post_unit"], publisher=data["publisher"])
+        for name in cls._SET_FIELDS:
+            setattr(doc, name, defaultdict(set, {node: set(values) for node, values in data[name].items()}))
+        return doc
+
     @property
     def doc_id(self) -> str:
         return unquote(self.name[len(_PREFIX["doc"]):]) if self.name.startswith(_PREFIX["doc"]) else self.name
@@ -279,12 +305,17 @@ class Resolver:
     @classmethod
     def of(cls, documents: DocumentSource) -> "Resolver":
         """A resolver that has read every document ``documents()`` yields (it is called twice)."""
+        return cls.of_graphs(lambda: (DocumentGraph.of(name, quads) for name, quads in documents()))
+
+    @classmethod
+    def of_graphs(cls, graphs: Callable[[], Iterable["DocumentGraph"]]) -> "Resolver":
+        """:meth:`of` documents already indexed (``graphs()`` is called twice)."""
         resolver = cls()
-        for name, quads in documents():
-            resolver.observe_names(DocumentGraph.of(name, quads))
+        for doc in graphs():
+            resolver.observe_names(doc)
         resolver.settle_names()
-        for name, quads in documents():
-            resolver.observe_identities(DocumentGraph.of(name, quads))
+        for doc in graphs():
+            resolver.observe_identities(doc)
         resolver.settle()
         return resolver
 
