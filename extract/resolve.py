@@ -13,7 +13,6 @@ Example: see ``kg.extract.pipeline.extract``.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import opencc
@@ -27,6 +26,11 @@ _TOP_CLASSES = ("Company", "Group")
 _LEGAL_TAILS = ("有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "集团有限责任公司", "集团股份有限公司", "公司")
 _PUBLISHER_CLASSES = ("Company", "Group", "Institution", "GovernmentAgency")
 _ATTACH_TO_PUBLISHER = ("BranchCompany", "Department", "Plant", "Team", "PartyCommittee", "PartyBranch", "MassOrganization")
+
+
+@lru_cache(maxsize=1 << 16)  # names recur across documents; OpenCC's cost per call is many times a lookup's
+def _traditional(name: str) -> str:
+    return _s2t().convert(name)
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +104,7 @@ class Resolver:
         surface, simplified = self.norm.text[start:end], self.norm.simplified[start:end]
         ent.forms.add(surface)
         if self.document.script == "Hant" and ent.label_hant is None:
-            ent.label_hant = surface if simplified == name else _s2t().convert(name)
+            ent.label_hant = surface if simplified == name else _traditional(name)
         if simplified != name:
             ent.aliases.add(simplified)
         ent.org_class = ent.org_class or org_class
@@ -248,9 +252,12 @@ class Resolver:
             key = self.identity_key.get(self.canon(short))
             if key not in self.facts.entities or len(short) < 2:
                 continue
-            for m in re.finditer(re.escape(short), s):
-                if not units.covering(m.start()):
-                    self.entity("Organization", key.split(":", 1)[1], m.start(), m.end())
+            # str.find, not re.finditer: a short form is a new pattern to compile in nearly every document
+            at = s.find(short)
+            while at != -1:
+                if not units.covering(at):
+                    self.entity("Organization", key.split(":", 1)[1], at, at + len(short))
+                at = s.find(short, at + len(short))
 
     def relate(self, s: str, p: str, o: str, start: int, end: int, post: str | None = None) -> None:
         if s == o:

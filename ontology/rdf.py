@@ -286,12 +286,11 @@ class _NTriplesLiteral(str):
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
         if "\\" in lexical or '"' in lexical or "\n" in lexical or "\r" in lexical:  # seldom: test before copying
             lexical = lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-        text = f'"{lexical}"'
         if lang:
-            return cls(f"{text}@{lang}")
+            return cls(f'"{lexical}"@{lang}')
         if datatype:
-            return cls(f"{text}^^<{datatype}>")
-        return cls(text)
+            return cls("".join(('"', lexical, '"^^<', datatype, ">")))  # noqa: FLY002 (an f-string formats a URIRef slowly)
+        return cls(f'"{lexical}"')
 
 
 def _nquads(triples: Iterable[tuple], graph: str) -> Iterator[str]:
@@ -464,18 +463,20 @@ class _DocumentTriples:
         if not 0 <= mention.start < mention.end <= len(text):
             raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
         node = self._mentions[span] = mention_iri(self.document.id, mention.start, mention.end)
-        add, literal = self.local.append, self.literal
-        add((node, _TYPE, _NIF_STRING))
-        add((node, _TYPE, _NIF_PHRASE))
-        add((node, _REFERENCE_CONTEXT, self.doc))
-        add((node, _BEGIN_INDEX, literal(str(mention.start), None, _NON_NEGATIVE)))
-        add((node, _END_INDEX, literal(str(mention.end), None, _NON_NEGATIVE)))
-        add((node, _ANCHOR_OF, literal(text[mention.start : mention.end])))
+        literal = self.literal
+        self.local += (
+            (node, _TYPE, _NIF_STRING),
+            (node, _TYPE, _NIF_PHRASE),
+            (node, _REFERENCE_CONTEXT, self.doc),
+            (node, _BEGIN_INDEX, literal(str(mention.start), None, _NON_NEGATIVE)),
+            (node, _END_INDEX, literal(str(mention.end), None, _NON_NEGATIVE)),
+            (node, _ANCHOR_OF, literal(text[mention.start : mention.end])),
+        )
         if 0 <= mention.sentence < len(self.facts.sentences):
             sentence = self._sentences.get(mention.sentence)
             if sentence is None:  # a sentence holds several mentions: its literal is made once
                 sentence = self._sentences[mention.sentence] = literal(self.facts.sentence_text(mention.sentence))
-            add((node, _SENTENCE, sentence))
+            self.local.append((node, _SENTENCE, sentence))
         return node
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
