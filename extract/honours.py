@@ -25,7 +25,7 @@ from itertools import chain
 from functools import lru_cache
 
 from kg.extract.dates import dates_in, find_date
-from kg.extract.lexicon import load_lexicon
+from kg.extract.lexicon import load_lexicon, starts_pattern
 from kg.extract.people import PersonMention, name_before, plausible_name
 from kg.extract.view import CLOSE_QUOTES, OPEN_QUOTES, is_cjk
 
@@ -152,7 +152,7 @@ def _cue_pattern():
     """Every place an award may be stated: a cue word (longest first), 被, or a clause end."""
     lex = load_lexicon()
     cues = sorted(lex.cues_of("receive") + lex.cues_of("confer"), key=len, reverse=True)
-    return re.compile("(?=(" + "|".join(map(re.escape, cues)) + "|被|[；;]))")
+    return starts_pattern([*cues, "被", "；", ";"])
 
 
 def find_awards(view, units, people: list[PersonMention], doc_date: str | None) -> list[AwardMention]:

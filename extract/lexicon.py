@@ -10,6 +10,7 @@ True
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -126,6 +127,19 @@ class WordTable:
     def words_starting(self, text: str):
         """The words ``text`` starts with, longest first."""
         return (w for w in self._by_first.get(text[:1], ()) if text.startswith(w))
+
+
+def starts_pattern(words) -> re.Pattern:
+    """A pattern that matches where any of ``words`` starts, overlapping matches included;
+    group 1 is the first of ``words``, in their order, found there.
+
+    >>> [m.group(1) for m in starts_pattern(["厂长", "厂"]).finditer("厂长和分厂")]
+    ['厂长', '厂']
+    """
+    firsts = "".join(sorted({w[0] for w in words}))
+    # The class of first characters, looked at first, lets the regex engine pass over most
+    # positions with one test; without it, it tries every word at every position.
+    return re.compile(f"(?=[{re.escape(firsts)}])(?=({'|'.join(map(re.escape, words))}))")
 
 
 def _by_length(items) -> tuple:

@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kg.extract.lexicon import WordTable, load_lexicon
+from kg.extract.lexicon import WordTable, load_lexicon, starts_pattern
 from kg.extract.normalize import to_simplified
 from kg.extract.view import PUNCT, TextView, is_cjk
 
@@ -99,8 +99,7 @@ class UnitIndex(list):
 
 @lru_cache(maxsize=1)
 def _suffix_pattern():
-    lex = load_lexicon()
-    return re.compile("(?=(" + "|".join(re.escape(s) for s, _, _ in lex.suffixes) + "))")
+    return starts_pattern([s for s, _, _ in load_lexicon().suffixes])
 
 
 @lru_cache(maxsize=1)
