@@ -413,8 +413,8 @@ def _jsonl_record(raw: bytes) -> dict | None:
         raise ValueError(f"not UTF-8 (bad byte at column {e.start + 1})") from None
     if not line.strip():
         return None
-    try:
-        record = json.loads(line)
+    try:  # without its line break, an error at the end of the line is not put on "line 2"
+        record = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as e:
         raise ValueError(f"invalid JSON: {e.msg} (column {e.colno})") from None
     if not isinstance(record, dict):

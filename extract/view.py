@@ -79,15 +79,44 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans: text up to and including a sentence-final mark or newline.
 
     Closing quotes right after the mark stay with the sentence; blank spans are dropped.
+    A run longer than ``MAX_SENTENCE_CHARS`` is cut into pieces (see :func:`_cut_long`).
+
+    >>> [b - a for a, b in split_sentences("王小明，" * 600)]
+    [1000, 1000, 400]
     """
     spans, start = [], 0
     for m in _SENTENCE_END.finditer(text):
         if text[start : m.end()].strip():
-            spans.append((start, m.end()))
+            spans.extend(_cut_long(text, start, m.end()))
         start = m.end()
     if text[start:].strip():
-        spans.append((start, len(text)))
+        spans.extend(_cut_long(text, start, len(text)))
     return spans
+
+
+# Every mention carries its whole sentence (kg:sentence), so the graph grows with
+# mentions x sentence length: a 1 MB line with no sentence mark made terabytes. Real
+# sentences, long lists of recipients included, stay far below this.
+MAX_SENTENCE_CHARS = 1000
+_SOFT_ENDS = (CLAUSE_END, LIST_SEP, " \t\u3000")  # where to cut a long run, best first
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` in pieces of at most ``MAX_SENTENCE_CHARS``, each cut after the
+    last clause mark, else comma, else space of its second half, else at the limit."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit, half = start + MAX_SENTENCE_CHARS, start + MAX_SENTENCE_CHARS // 2
+        cut = limit
+        for marks in _SOFT_ENDS:
+            found = max(text.rfind(mark, half, limit) for mark in marks)
+            if found >= 0:
+                cut = found + 1
+                break
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return [(a, b) for a, b in pieces if text[a:b].strip()]
 
 
 _SENTENCE_END = re.compile("[" + re.escape(SENTENCE_END) + "][" + re.escape(CLOSE_QUOTES) + "]*")

@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 import kg
 from kg.cli import app
 from kg.ontology.io import GraphParseError, check_json_nesting, load
-from kg.ontology.namespaces import NIF, RDF, RDFS, SCHEMA
+from kg.ontology.namespaces import KG, NIF, RDF, RDFS, SCHEMA
 from kg.ontology.validate import validate
 
 # Fictional units and people only.
@@ -260,6 +260,28 @@ def test_a_very_long_line(tmp_path):
     assert {p.name for p in graph.people()} == {"王小明", "赵大山"}
     assert {o.name for o in graph.organisations()} >= {"星河能源公司", "星河能源公司动力车间"}
     assert_anchors_match(graph, graph.facts[0].document.text)
+
+
+def test_a_long_line_without_a_sentence_mark_gives_a_graph_linear_in_its_length():
+    # Every mention carries its sentence (kg:sentence): a line of clauses with no sentence
+    # mark made the graph grow with the square of its length (a 1 MB line: terabytes).
+    clauses = "青禾机械厂检修车间主任王小明，星河能源公司动力车间主任赵大山，"
+    sizes = []
+    for repeats in (100, 300):
+        graph = kg.build_texts({"long": clauses * repeats})
+        sizes.append(len(graph.dataset.serialize(format="nquads").encode()))
+    assert sizes[1] < 4 * sizes[0]  # 3 times the text; was 9 times the graph
+    assert {p.name for p in graph.people()} == {"王小明", "赵大山"}
+    assert max(len(str(s)) for s in graph.graph.objects(None, KG.sentence)) <= 1000
+    assert_anchors_match(graph, clauses * 300)
+
+
+def test_a_jsonl_line_cut_short_gives_the_column_where_it_ends(tmp_path):
+    corpus = tmp_path / "cut.jsonl"
+    corpus.write_text('{"id": "a", "text": "王小明荣获“劳动模范”称号。"}\n{"id": "b", "text": \n', "utf-8")
+    result = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--workers", "1")
+    assert result.exit_code == 2
+    assert "line 2: invalid JSON: Expecting value (column 21)" in result.output  # was "column 1"
 
 
 def test_a_long_run_of_unit_names():
