@@ -8,7 +8,8 @@ a JSON status.
 
 Queries run in worker processes that open the graph read-only from an on-disk
 store, so a runaway query is stopped at the time limit by ending its worker
-while the other workers keep serving. Updates, ``LOAD`` and ``SERVICE`` are
+while the other workers keep serving; a worker's memory is capped too, since a
+sorting or grouping query can take gigabytes well within the time limit. Updates, ``LOAD`` and ``SERVICE`` are
 refused before a query reaches a worker.
 
 Example::
@@ -24,6 +25,7 @@ import multiprocessing
 import os
 import queue
 import re
+import resource
 import signal
 import tempfile
 import threading
@@ -158,9 +160,14 @@ def negotiate(accept: str | None, form: str) -> str:
 # ---------------------------------------------------------------- workers
 
 
-def _worker_main(store_dir: str, conn, max_results: int) -> None:
-    """Answer queries sent over ``conn`` until the pipe closes."""
+def _worker_main(store_dir: str, conn, max_results: int, max_memory: int | None = None) -> None:
+    """Answer queries sent over ``conn`` until the pipe closes; ``max_memory``: bytes of
+    heap this process may take (a query past it ends the process, which is replaced)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if max_memory:
+        # RLIMIT_DATA counts the heap and anonymous maps, not the store's mapped files.
+        resource.setrlimit(resource.RLIMIT_DATA, (max_memory, max_memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no multi-GB core file when it aborts
     store = ox.Store.read_only(store_dir)
     conn.send("ready")
     while True:
@@ -197,6 +204,8 @@ def _answer(store: ox.Store, sparql: str, output: str, max_results: int) -> tupl
         return 400, "text", f"bad SPARQL: {error.msg or error}".encode(), False
     except (OSError, ValueError, TypeError) as error:
         return 400, "text", f"query failed: {error}".encode(), False
+    except MemoryError:
+        return 503, "text", b"query stopped: it needed more than the memory limit", False
 
 
 def _take(iterator, limit: int) -> list:
@@ -248,8 +257,8 @@ class _Worker:
 class QueryPool:
     """Worker processes answering queries on a read-only store, each query under a time limit.
 
-    A worker whose query runs past ``timeout`` seconds is killed and replaced in
-    the background; the caller gets :class:`Refused` (503). Requests wait for a free
+    A worker whose query runs past ``timeout`` seconds, or past ``max_memory`` bytes
+    of heap, is ended and replaced in the background; the caller gets :class:`Refused` (503). Requests wait for a free
     worker up to ``queue_timeout`` seconds (then 503): since no query holds a worker
     longer than ``timeout``, the queue always moves.
     """
@@ -258,6 +267,7 @@ class QueryPool:
     size: int = 2
     timeout: float = 10.0
     max_results: int = 10_000
+    max_memory: int | None = 2_000 * 2**20  # bytes of heap per worker; None: no limit
     queue_timeout: float = 60.0  # how long a request may wait for a free worker
     _idle: "queue.Queue[_Worker]" = field(default_factory=queue.Queue, init=False)
     _context: Any = field(default=None, init=False)
@@ -276,7 +286,7 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(self.store_dir, child, self.max_results), daemon=True
+            target=_worker_main, args=(self.store_dir, child, self.max_results, self.max_memory), daemon=True
         )
         process.start()
         child.close()
@@ -313,8 +323,12 @@ class QueryPool:
                 reply = worker.conn.recv()
                 self._idle.put(worker)
                 return reply
-        except (EOFError, OSError):  # the worker died (e.g. out of memory)
+        except (EOFError, OSError):  # the worker died
+            worker.process.join(5)
             threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
+            if self.max_memory and worker.process.exitcode == -signal.SIGABRT:  # Rust's end when malloc fails
+                raise Refused(HTTPStatus.SERVICE_UNAVAILABLE, "query stopped: it needed more than the "
+                              f"{self.max_memory // 2**20} MB memory limit") from None
             raise Refused(HTTPStatus.INTERNAL_SERVER_ERROR, "the query worker failed") from None
         threading.Thread(target=self._replace, args=(worker,), daemon=True).start()
         raise Refused(
@@ -504,6 +518,7 @@ def make_server(
     timeout: float = 10.0,
     max_results: int = 10_000,
     max_request_bytes: int = 1_000_000,
+    max_memory_mb: int | None = 2_000,
     html: str | None = None,
     ontology_ttl: str | None = None,
     workers: int | None = None,
@@ -511,6 +526,7 @@ def make_server(
     """A bound, not yet serving, endpoint for ``graph`` (a store directory, an RDF file,
     an rdflib graph or a pyoxigraph Store). Files and in-memory graphs are copied to a
     temporary on-disk store that the workers open read-only; it is removed on close.
+    ``max_memory_mb``: heap per query worker (0 or None: no limit).
     """
     cleanup = None
     if isinstance(graph, (str, Path)) and Path(graph).is_dir():
@@ -528,7 +544,7 @@ def make_server(
         del disk  # close it before the workers open it read-only
         cleanup = scratch.cleanup
     pool = QueryPool(store_dir, size=workers or min(4, max(2, os.cpu_count() or 2)), timeout=timeout,
-                     max_results=max_results)
+                     max_results=max_results, max_memory=max_memory_mb * 2**20 if max_memory_mb else None)
     try:
         return SparqlServer(
             (host, port), pool, max_request_bytes=max_request_bytes, html=html,
@@ -583,6 +599,7 @@ def serve_command(
     timeout: Annotated[float, typer.Option(help="Seconds a query may run before it is stopped.")] = 10.0,
     max_results: Annotated[int, typer.Option(help="Most rows (or triples) in one answer.")] = 10_000,
     max_request_bytes: Annotated[int, typer.Option(help="Largest request body or query accepted.")] = 1_000_000,
+    max_memory: Annotated[int, typer.Option(help="MB of memory a query worker may use (0: no limit).")] = 2_000,
     workers: Annotated[Optional[int], typer.Option(help="Query worker processes (default: 2-4 by CPUs).")] = None,
     viewer: Annotated[
         Optional[Path],
@@ -594,7 +611,7 @@ def serve_command(
     server = None
     try:
         server = make_server(graph, host, port, timeout=timeout, max_results=max_results,
-                             max_request_bytes=max_request_bytes, workers=workers)
+                             max_request_bytes=max_request_bytes, max_memory_mb=max_memory, workers=workers)
         server.html = _viewer_page(graph, viewer)
     except (GraphLoadError, OSError, UnicodeDecodeError, ValueError) as error:
         if server is not None:

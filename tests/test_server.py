@@ -258,6 +258,23 @@ def test_runaway_query_is_stopped_and_others_are_served(server):
         assert server.get(PEOPLE)[0] == 200
 
 
+def test_a_query_past_the_memory_limit_is_stopped_long_before_the_time_limit():
+    # Sorting a cartesian product takes about 0.5 GB a second: within the time limit
+    # (30 s here, 10 by default) every worker could take gigabytes.
+    process, match = _start("--timeout", "30", "--max-memory", "300", "--workers", "1")
+    try:
+        server = Endpoint(f"http://{match[1]}:{match[2]}")
+        started = time.monotonic()
+        status, _, body = server.get("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a ?d ?g ?j")
+        assert status == 503 and b"300 MB memory limit" in body
+        assert time.monotonic() - started < 20
+        status, _, body = server.get(PEOPLE)  # the worker was replaced
+        assert status == 200 and [row["name"]["value"] for row in json.loads(body)["results"]["bindings"]] == PEOPLE_NAMES
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_fifty_concurrent_queries_are_all_answered_correctly(server):
     queries = []
     for i in range(50):
