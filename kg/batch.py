@@ -72,7 +72,7 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from kg.files import atomic_file, atomic_write
+from kg.files import atomic_file, atomic_write, remove_stale_temporaries, temporary_prefix
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
 from kg.merge import (
@@ -347,7 +347,7 @@ def _scratch_folder(parent: Path):
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
-            folder = Path(tempfile.mkdtemp(prefix=".assembly-", dir=parent))
+            folder = Path(tempfile.mkdtemp(prefix=temporary_prefix("assembly"), dir=parent))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal lands here
         yield folder
@@ -434,8 +434,7 @@ class ChunkStore:
 
     def create(self) -> "ChunkStore":
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob(".*.tmp"):  # left by a killed run
-            stale.unlink(missing_ok=True)
+        remove_stale_temporaries(self.folder)
         return self
 
     def path(self, key: str) -> Path:
@@ -827,6 +826,7 @@ def assemble(chunks: list[Path], graph_path: Path, fmt: str, *, html: bool, titl
         if html and counts["triples"] <= HTML_LIMIT:
             html_path = _write_html(statements, per_document, graph_path.parent / "graph.html", title)
         elif html:
+            (graph_path.parent / "graph.html").unlink(missing_ok=True)  # it would show an earlier graph
             report.warnings.append(f"graph.html not written: {counts['triples']} triples is more than a viewer "
                                    f"shows ({HTML_LIMIT}); draw a part with kg viz")
     report.assemble_seconds += time.perf_counter() - started
@@ -1036,6 +1036,7 @@ def build_archive(
     paths = [Path(p) for p in paths]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)
     store = ChunkStore(out / CHUNKS).create()
     with _batch_run(paths, strict, on_error, workers, show_progress) as (report, documents, total):
         if engine == "local":  # no more workers than chunks: a small build starts no pool
@@ -1043,7 +1044,9 @@ def build_archive(
         keys = process_chunks(documents, store, workers=report.workers, engine=engine, scheduler=scheduler,
                               chunk_size=chunk_size, force=force, total=total, show_progress=show_progress,
                               report=report)
-        composition = {"pipeline": pipeline_version(), "build": keys, "added": [], "format": fmt,
+        _check_something_read(report, out)
+        composition = {"pipeline": pipeline_version(), "chunk_format": CHUNK_FORMAT, "build": keys, "added": [],
+                       "format": fmt,
                        "graph": f"graph.{FORMATS[fmt][0]}", "html": html, "title": title}
         store.set_composition(composition)
         result = _assemble_composition(store, composition, out / composition["graph"], report, engine)
@@ -1114,9 +1117,14 @@ def add_documents(
         options = dict(workers=report.workers, engine=engine, scheduler=scheduler, total=total,
                        show_progress=show_progress, report=report)
         if build_dir is not None:
+            remove_stale_temporaries(build_dir)
             store = ChunkStore(build_dir / CHUNKS).create()
             composition = store.composition()
+            if composition.get("chunk_format") != CHUNK_FORMAT:
+                raise BatchError(f"{build_dir}: built by an older version of kg, whose chunks this one cannot "
+                                 "merge; run kg build on its sources again, then add")
             keys = process_chunks(documents, store, **options)
+            _check_something_read(report, build_dir)
             composition["added"] = [k for k in composition["added"] if k not in keys] + keys
             store.set_composition(composition)
             result = _assemble_composition(store, composition, build_dir / composition["graph"], report, engine)
@@ -1124,6 +1132,13 @@ def add_documents(
         else:
             result = _add_to_graph(target, documents, options)
     return result
+
+
+def _check_something_read(report: BatchReport, out: Path) -> None:
+    """Stop when every input failed: the previous output stays as it was, not replaced by an empty graph."""
+    if report.failures and not report.documents:
+        raise BatchError("\n".join(map(str, report.failures))
+                         + f"\n{out}: no document could be read; the previous output is left as it was")
 
 
 def _build_directory(target: Path) -> Path | None:
@@ -1144,10 +1159,12 @@ def _add_to_graph(target: Path, documents: Iterable[Document], options: dict) ->
         if fmt is None or not FORMATS[fmt][2]:
             raise BatchError(f"{target}: {target.suffix or 'this file'} keeps no graph per document, so documents "
                              "cannot be replaced; add to the kg build directory or to a .nq, .trig or .jsonld graph")
-    with tempfile.TemporaryDirectory(prefix=".kg-add-", dir=target.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=temporary_prefix("kg-add"), dir=target.parent) as scratch:
         store = ChunkStore(Path(scratch) / CHUNKS).create()
         base = _existing_chunk(target, store)
-        composition = {"build": [base], "added": process_chunks(documents, store, **options),
+        added = process_chunks(documents, store, **options)
+        _check_something_read(options["report"], target)
+        composition = {"build": [base], "added": added,
                        "format": "nquads" if is_store else fmt, "html": False, "title": ""}
         written = _assemble_composition(store, composition, Path(scratch) / "graph.nq" if is_store else target,
                                         options["report"], options["engine"])

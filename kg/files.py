@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,7 +30,7 @@ def _umask() -> int:
 def atomic_file(path: str | os.PathLike):
     """A binary file that replaces ``path`` only once it is complete and on disk."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
@@ -45,3 +47,48 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all."""
     with atomic_file(path) as out:
         out.write(data)
+
+
+def temporary_prefix(name: str) -> str:
+    """The name prefix of a temporary file or folder for ``name``, made by this process: it
+    carries the process id, so a later run can tell what a killed run left behind."""
+    return f".{name}.pid{os.getpid()}-"
+
+
+_TEMPORARY = re.compile(r"\..+\.pid(\d+)-")
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files and folders in ``folder`` (see :func:`temporary_prefix`) of
+    processes no longer running, left there by a run that was killed (``kill -9`` gives no
+    chance to clean up); return them. Those of running processes are left alone.
+
+    >>> import tempfile, pathlib, subprocess, sys
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    >>> stale = folder / f".graph.ttl.pid{int(gone.stdout)}-x1.tmp"
+    >>> live = folder / f"{temporary_prefix('graph.ttl')}x2.tmp"
+    >>> _ = stale.write_text("half"), live.write_text("busy")
+    >>> [p.name for p in remove_stale_temporaries(folder)] == [stale.name], live.exists()
+    (True, True)
+    """
+    removed = []
+    for path in sorted(Path(folder).glob(".*.pid*-*")):
+        match = _TEMPORARY.match(path.name)
+        if match and not _running(int(match.group(1))):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -382,3 +382,59 @@ def test_add_refuses_a_turtle_file_outside_its_build(tmp_path):
     with pytest.raises(BatchError, match="keeps no graph per document"):
         add_documents(lone, _cross_document_files(tmp_path / "new", "c"), workers=1)
     assert lone.read_bytes() == built.graph_path.read_bytes()
+
+
+def test_add_refuses_a_build_whose_chunks_are_of_an_older_format(tmp_path):
+    built = build_archive(_cross_document_files(tmp_path / "first", "a"), tmp_path / "out", workers=1, html=False)
+    composition_path = tmp_path / "out" / ".chunks" / "graph.json"
+    composition = json.loads(composition_path.read_text("utf-8"))
+    del composition["chunk_format"]  # as a build made before the format was recorded
+    composition_path.write_text(json.dumps(composition), "utf-8")
+    before = built.graph_path.read_bytes()
+    result = CliRunner().invoke(app, ["add", str(tmp_path / "out"), *map(str, _cross_document_files(tmp_path / "new", "c"))])
+    assert result.exit_code == 2 and "older version" in result.output and "Traceback" not in result.output
+    assert built.graph_path.read_bytes() == before
+
+
+# ------------------------------------------------------------------ failed runs leave the previous output
+
+
+def test_a_run_whose_every_input_fails_leaves_the_previous_graph(corpus, tmp_path):
+    out = tmp_path / "out"
+    build_archive([corpus], out, workers=1, html=False)
+    graph = (out / "graph.ttl").read_bytes()
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(b"\x00\x01binary\x00")
+    result = CliRunner().invoke(app, ["build", str(broken), "-o", str(out), "-w", "1", "--no-html"])
+    assert result.exit_code == 2
+    assert "broken.txt" in result.output and "no document could be read" in result.output
+    assert (out / "graph.ttl").read_bytes() == graph
+
+
+def test_a_graph_too_big_for_the_viewer_removes_the_earlier_viewer(corpus, tmp_path, monkeypatch):
+    import kg.batch
+
+    out = tmp_path / "out"
+    build_archive([corpus], out, workers=1, html=True)
+    assert (out / "graph.html").exists()
+    monkeypatch.setattr(kg.batch, "HTML_LIMIT", 10)
+    result = build_archive([corpus], out, workers=1, html=True)
+    assert result.html_path is None and not (out / "graph.html").exists()
+    assert any("graph.html not written" in w for w in result.report.warnings)
+
+
+def test_the_next_run_removes_what_a_killed_run_left_behind(corpus, tmp_path):
+    out = tmp_path / "out"
+    (out / ".chunks").mkdir(parents=True)
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True).stdout)
+    left = [out / f".graph.ttl.pid{gone}-k1.tmp", out / ".chunks" / f".abc.nq.pid{gone}-k2.tmp"]
+    for path in left:
+        path.write_text("half a file")
+    scratch = out / f".assembly.pid{gone}-k3"
+    (scratch / "part").mkdir(parents=True)
+    running = out / f".graph.ttl.pid{os.getpid()}-k4.tmp"  # a run still going: left alone
+    running.write_text("busy")
+    build_archive([corpus], out, workers=1, html=False)
+    assert not any(path.exists() for path in [*left, scratch])
+    assert running.exists()
