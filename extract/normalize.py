@@ -2,7 +2,8 @@
 
 Machine-converted reports carry pinyin after ambiguous characters (``創(chuàng)``),
 and copied text carries invisible format characters (zero-width spaces and joiners,
-bidi marks, soft hyphens, BOMs) inside names; both are removed, and a Simplified view
+bidi marks, soft hyphens, BOMs) and control characters (a NUL, an ESC) inside names;
+all are removed, and a Simplified view
 (OpenCC ``t2s``) of the same length is made for matching. ``NormalizedText.to_original``
 maps any span of the normalised text back to exact offsets in the original.
 
@@ -41,18 +42,22 @@ _PINYIN = re.compile(
     rf"{_SYLLABLE}(?:{_SPACE}+{_SYLLABLE})*{_SPACE}*[)）]"
 )
 _FULLWIDTH_SPACE = "\u3000"
+# Control characters (Unicode Cc) other than tab and line ends: invisible like format
+# characters, and left in they split a name for the rules (王小\x00明 would be 王小).
+_STRIPPED_CONTROLS = "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
 
 
 @lru_cache(maxsize=1)
 def _maybe_format_character() -> re.Pattern:
-    """A format character (Unicode category Cf) of the Basic Multilingual Plane, or any
-    character beyond it: a check at C speed that most texts pass without a match.
+    """A format character (Unicode category Cf) or a stripped control character of the Basic
+    Multilingual Plane, or any character beyond it: a check at C speed that most texts pass
+    without a match.
 
     The astral planes hold a few format characters among emoji and rare ideographs;
     listing them in the class would slow every search fourfold, so they are told apart
     one by one.
     """
-    bmp = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf")
+    bmp = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf") + _STRIPPED_CONTROLS
     return re.compile(f"[{re.escape(bmp)}\U00010000-\U0010ffff]")
 
 
@@ -164,14 +169,15 @@ def _normalize(original: str) -> NormalizedText:
 
 def _strip_format_characters(original: str) -> tuple[str, list[int] | None]:
     """``original`` without format characters (zero-width spaces and joiners, bidi marks,
-    soft hyphens, BOMs: Unicode category Cf) and the original index of each character
-    left; ``None`` when there was nothing to strip, the common case.
+    soft hyphens, BOMs: Unicode category Cf) and control characters other than tab and line
+    ends (``_STRIPPED_CONTROLS``), and the original index of each character left; ``None``
+    when there was nothing to strip, the common case.
 
-    Line and paragraph separators are not format characters, so sentence ends stay.
+    Line and paragraph separators are neither, so sentence ends stay.
     """
     if _maybe_format_character().search(original) is None:
         return original, None
-    offsets = [i for i, ch in enumerate(original) if unicodedata.category(ch) != "Cf"]
+    offsets = [i for i, ch in enumerate(original) if unicodedata.category(ch) != "Cf" and ch not in _STRIPPED_CONTROLS]
     if len(offsets) == len(original):
         return original, None
     return "".join(original[i] for i in offsets), offsets

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract.normalize import _strip_format_characters, is_traditional, normalize, to_simplified
+from kg.extract.normalize import _STRIPPED_CONTROLS, _strip_format_characters, is_traditional, normalize, to_simplified
 
 
 @pytest.mark.parametrize(
@@ -66,12 +66,18 @@ def test_pinyin_is_found_across_format_characters():
     assert normalize("創\u200b(chu\u2060àng)新").text == "創新"
 
 
-def test_only_format_characters_are_stripped():
+def invisible(ch: str) -> bool:
+    """A format character, or a control character other than tab and line ends."""
+    return unicodedata.category(ch) == "Cf" or unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"
+
+
+def test_only_format_and_control_characters_are_stripped():
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
     visible, offsets = _strip_format_characters(everything)
-    expected = [i for i, ch in enumerate(everything) if unicodedata.category(ch) != "Cf"]
+    expected = [i for i, ch in enumerate(everything) if not invisible(ch)]
     assert offsets == expected and visible == "".join(everything[i] for i in expected)
-    assert "\u2028" in visible and "\n" in visible  # separators keep ending sentences
+    assert "\u2028" in visible and "\n" in visible and "\t" in visible  # separators keep ending sentences
+    assert "\x00" not in visible and "\x1b" not in visible and "\x85" not in visible
     assert _strip_format_characters("王小明\n😀") == ("王小明\n😀", None)
 
 
@@ -102,7 +108,7 @@ _BASE = st.one_of(
     _CJK,
     st.sampled_from("創業優務聯設導標發領結現經產學責雲銅幹"),
     st.sampled_from("abcxyz012 \u3000，。：；、“”\n ＡＢ１２"),
-    st.characters(blacklist_characters="()（）", blacklist_categories=("Cs", "Cf")),
+    st.characters(blacklist_characters="()（）", blacklist_categories=("Cs", "Cf", "Cc")),
 )
 _SYLLABLE = st.builds(
     lambda onset, vowel, coda: onset + vowel + coda,
@@ -159,11 +165,11 @@ def test_offset_map_round_trips(sample, data):
 
 @st.composite
 def text_with_format_characters(draw):
-    """(original, clean, kept) of :func:`annotated_text` with format characters anywhere,
-    inside annotations and between a character and its annotation too."""
+    """(original, clean, kept) of :func:`annotated_text` with format and control characters
+    anywhere, inside annotations and between a character and its annotation too."""
     original, clean, kept = draw(annotated_text())
-    inserts = sorted(draw(st.lists(st.tuples(st.integers(0, len(original)),
-                                             st.characters(whitelist_categories=("Cf",))), max_size=8)))
+    invisible_characters = st.one_of(st.characters(whitelist_categories=("Cf",)), st.sampled_from(_STRIPPED_CONTROLS))
+    inserts = sorted(draw(st.lists(st.tuples(st.integers(0, len(original)), invisible_characters), max_size=8)))
     pieces, pos = [], 0
     for at, char in inserts:
         pieces += [original[pos:at], char]
@@ -185,7 +191,7 @@ def test_offset_map_round_trips_with_format_characters(sample, data):
     a, b = n.to_original(start, end)
     assert normalize(original[a:b]).text == n.text[start:end]
     if a < b:  # a span starts and ends on a visible character
-        assert unicodedata.category(original[a]) != "Cf" != unicodedata.category(original[b - 1])
+        assert not invisible(original[a]) and not invisible(original[b - 1])
 
 
 @settings(max_examples=300)

@@ -237,10 +237,13 @@ def test_odd_text_gives_a_correct_or_empty_valid_graph(case):
 
 # Format characters (Unicode category Cf): zero-width, joiners, word joiner, BOM, soft hyphen, bidi controls.
 FORMAT_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Control characters (Cc) other than tab and line ends: NUL, bell, backspace, vertical tab, form feed,
+# ESC, unit separator, DEL, next line (C1). Before, they split a name (王小\x00明 was 王小, with no award).
+CONTROL_CHARACTERS = "\x00\x07\x08\x0b\x0c\x1b\x1f\x7f\x85"
 
 
-@pytest.mark.parametrize("char", FORMAT_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
-def test_a_format_character_in_or_before_a_name_hides_nothing(char):
+@pytest.mark.parametrize("char", FORMAT_CHARACTERS + CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_format_or_control_character_in_or_before_a_name_hides_nothing(char):
     text = f"青禾机械厂检修车间主任王{char}小明荣获“劳动模范”称号。星河能源公司动力车间主任{char}赵大山荣获“先进工作者”称号。"
     graph = kg.build_texts({"odd": text})
     mentions = {e.name: [(m.start, m.end, m.text) for m in e.mentions] for e in graph.facts[0].entities.values()}
