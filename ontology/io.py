@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph
 from kg.ontology.namespaces import PREFIXES, bind_prefixes
-from kg.ontology.rdf import merged_graph
+from kg.ontology.rdf import NTRIPLES_ESCAPES, merged_graph
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import NamespaceManager
 
@@ -116,7 +116,26 @@ def save(graph: Dataset | Graph, path: Path | str, format: str | None = None) ->
     graph = _for_output(graph, keeps_graphs)
     options = {"context": jsonld_context(), "auto_compact": True} if name == "jsonld" else {}
     data = graph.serialize(format=plugin, encoding="utf-8", **options)
-    atomic_write(path, data)
+    atomic_write(path, _escape_controls(data))
+
+
+# Control characters but tab and line ends, as UTF-8 bytes: these bytes are no part of another character.
+_RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _escape_controls(data: bytes) -> bytes:
+    """``data`` (in any of ``FORMATS``) with raw control characters escaped.
+
+    rdflib writes them as they are inside literals, and JSON a DEL (valid, but a NUL or ESC
+    makes the file look binary to other tools); the formats have them nowhere else, and
+    accept these escapes in every kind of string.
+
+    >>> print(_escape_controls(b'"a\\x00b\\x1b"@en').decode())
+    "a\\u0000b\\u001B"@en
+    """
+    if _RAW_CONTROL.search(data) is None:
+        return data
+    return _RAW_CONTROL.sub(lambda control: NTRIPLES_ESCAPES[control[0][0]].encode(), data)
 
 
 def load(path: Path | str, format: str | None = None) -> Dataset:

@@ -279,13 +279,22 @@ def _rdflib_literal(lexical: str, lang: str | None = None, datatype: URIRef | No
 
 
 
+# Escapes in N-Triples literals: quotes, backslashes and line ends as they must be; other control
+# characters but tab as pyoxigraph writes them (canonical N-Triples), for a raw NUL or ESC in a
+# sentence makes the file look binary to other tools.
+NTRIPLES_ESCAPES = {
+    **{c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F) if c != 0x09},
+    0x08: "\\b", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", ord('"'): '\\"', ord("\\"): "\\\\",
+}
+
+
 class _NTriplesLiteral(str):
     """A literal already written as N-Triples text (``"…"@zh-Hans``, ``"…"^^<…>``)."""
 
     @classmethod
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
-        if "\\" in lexical or '"' in lexical or "\n" in lexical or "\r" in lexical:  # seldom: test before copying
-            lexical = lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if "\\" in lexical or '"' in lexical or not lexical.isprintable():  # seldom: test before copying
+            lexical = lexical.translate(NTRIPLES_ESCAPES)
         if lang:
             return cls(f'"{lexical}"@{lang}')
         if datatype:

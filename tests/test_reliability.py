@@ -665,6 +665,28 @@ def test_hostile_names_round_trip_in_every_format(hostile_graph, suffix):
     assert {(s, p, o) for s, p, o, _ in loaded.quads()} == set(graph.graph)
 
 
+CONTROL_RECORD = {"id": "controls", "title": "标题\x1b[31m", "author": "作\x00者",
+                  "text": "青禾机械厂党委授予检修车间主任王小\x00明“劳动模范”称号。\x1b[0m他说\x07：\x7f好\x0c。"}
+RAW_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("nquads", ".nq"), ("turtle", ".ttl"), ("nt", ".nt"), ("trig", ".trig"),
+                                         ("jsonld", ".jsonld")])
+def test_a_control_character_in_a_sentence_is_escaped_in_every_format(tmp_path, fmt, suffix):
+    # Before, rdflib's writers and kg build's N-Quads lines left NUL, ESC, BEL, DEL and FF raw in literals.
+    corpus = tmp_path / "controls.jsonl"
+    corpus.write_text(json.dumps(CONTROL_RECORD, ensure_ascii=False) + "\n", "utf-8")
+    built = invoke("build", str(corpus), "-o", str(tmp_path / "out"), "--format", fmt, "--workers", "1", "--no-html")
+    assert built.exit_code == 0, built.output
+    graph = kg.build(corpus)
+    for path in (tmp_path / "out" / f"graph{suffix}", graph.save(tmp_path / f"saved{suffix}")):
+        assert RAW_CONTROL.search(path.read_bytes()) is None, path
+        loaded = kg.load(path)
+        assert {p.name for p in loaded.people()} == {"王小明"}
+        assert {str(o) for o in loaded.graph.objects(None, NIF.anchorOf)} >= {"王小\x00明"}
+    assert {(s, p, o) for s, p, o, _ in load(tmp_path / f"saved{suffix}").quads()} == set(graph.graph)
+
+
 def test_hostile_names_stay_text_in_the_viewer(hostile_graph):
     graph, folder = hostile_graph
     page = graph.save_html(folder / "graph.html", title='<script>alert("title")</script>').read_text("utf-8")
