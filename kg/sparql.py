@@ -35,7 +35,7 @@ import pyoxigraph as ox
 import typer
 from rdflib import BNode, URIRef
 
-from kg.ontology.io import GraphParseError, check_json_nesting
+from kg.ontology.io import GraphParseError, check_json_nesting, check_jsonld_context
 from kg.ontology.namespaces import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -153,6 +153,8 @@ def _open_path(path: Path, *, read_only: bool, into: str | Path | None = None) -
     if suffix in JSON_SUFFIXES:
         try:
             check_json_nesting(path)  # nesting that pyoxigraph's parser would crash on
+            if suffix in RDFLIB_FORMATS_BY_SUFFIX:  # rdflib takes an invalid @context without a word
+                check_jsonld_context(path)
         except GraphParseError as error:
             raise GraphLoadError(str(error)) from None
     if suffix in RDFLIB_FORMATS_BY_SUFFIX:

@@ -511,6 +511,42 @@ def test_commands_on_a_malformed_graph_exit_2_with_line_and_column(tmp_path, nam
     assert not (tmp_path / "page.html").exists()
 
 
+# Contexts rdflib reads without a word, as no context (an empty or partial graph); pyoxigraph's reasons.
+INVALID_CONTEXTS = {
+    "vocab-number": ({"@vocab": 5}, "@vocab value must be a string"),
+    "term-number": ({"name": 5}, "Term definition value must be null, a string or a map"),
+    "version-2": ({"@version": 2}, "The only supported @version value is 1.1"),
+}
+
+
+def invalid_context_graph(folder: Path, case: str, suffix: str = ".jsonld") -> Path:
+    path = folder / f"context-{case}{suffix}"
+    node = {"@context": INVALID_CONTEXTS[case][0], "@id": "http://example.org/a", "http://example.org/b": "x"}
+    path.write_text(json.dumps(node), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", INVALID_CONTEXTS)
+def test_load_refuses_an_invalid_jsonld_context(tmp_path, case):
+    path = invalid_context_graph(tmp_path, case)
+    with pytest.raises(GraphParseError) as caught:
+        kg.load(path)
+    assert str(caught.value).startswith(f"{path}: {INVALID_CONTEXTS[case][1]}")
+
+
+@pytest.mark.parametrize("suffix", [".jsonld", ".json"])  # kg query reads .json with rdflib
+@pytest.mark.parametrize("command", [["query", "{graph}", "SELECT * WHERE { ?s ?p ?o }"], ["validate", "{graph}"],
+                                     ["viz", "{graph}", "-o", "{folder}/page.html"], ["stats", "{graph}"]])
+def test_commands_on_an_invalid_jsonld_context_exit_2_with_the_reason(tmp_path, command, suffix):
+    # Before, kg validate said "conforms", kg viz drew an empty page and kg stats counted nothing.
+    graph = invalid_context_graph(tmp_path, "vocab-number", suffix)
+    args = [a.replace("{graph}", str(graph)).replace("{folder}", str(tmp_path)) for a in command]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"error: {graph}: @vocab value must be a string"
+    assert result.stdout == "" and not (tmp_path / "page.html").exists()
+
+
 def run_python(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter: a crash there cannot take the test run down."""
     return subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=timeout)
