@@ -116,15 +116,12 @@ class KnowledgeGraph:
     def query(self, sparql: str, **params: str) -> list[dict[str, Any]]:
         """Rows of a SELECT query (text, ``@file.rq`` or a bundled question name) as dicts.
 
-        The usual prefixes (rdfs, skos, org, schema, prov, nif, kg) are predeclared.
+        The project prefixes (kg, org, schema, prov, nif, skos, rdfs, xsd...) are predeclared, as in ``kg query``.
         Keyword arguments fill the question's parameters.
         """
-        from kg.sparql import OUTPUT_PREFIXES, apply_params, resolve_query, select_rows
+        from kg.sparql import select_rows
 
-        text = apply_params(resolve_query(sparql), params)
-        if "PREFIX kg:" not in text and "prefix kg:" not in text:
-            text = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in OUTPUT_PREFIXES.items()) + text
-        return select_rows(self.store(), text)
+        return select_rows(self.store(), sparql, params)
 
     # -- views -------------------------------------------------------------------------
     def _label(self, node, lang: str = "zh-Hans") -> str | None:

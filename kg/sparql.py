@@ -344,10 +344,18 @@ def check_nesting(sparql: str) -> None:
 
 
 def execute(store: ox.Store, sparql: str) -> Result:
-    """Run a query on ``store`` with the default graph as the union of all graphs."""
+    """Run a query on ``store`` with the default graph as the union of all graphs and the
+    project prefixes (``OUTPUT_PREFIXES``: kg, org, schema, prov, nif, skos, rdfs, ...)
+    predeclared; a query's own ``PREFIX`` lines win. (The endpoint predeclares none.)
+
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("urn:h"), ox.NamedNode(OUTPUT_PREFIXES["rdfs"] + "label"), ox.Literal("x")))
+    >>> [row["n"].value for row in execute(store, "SELECT ?n WHERE { ?h rdfs:label ?n }")]
+    ['x']
+    """
     check_nesting(sparql)
     try:
-        return store.query(sparql, use_default_graph_as_union=True)
+        return store.query(sparql, use_default_graph_as_union=True, prefixes=OUTPUT_PREFIXES)
     except SyntaxError as error:
         raise QueryError(f"bad SPARQL: {error.msg or error}") from None
 

@@ -253,6 +253,22 @@ def test_cli_construct_prints_turtle(run):
     assert len(rdflib.Graph().parse(data=result.stdout, format="turtle")) == 6
 
 
+def test_cli_predeclares_the_project_prefixes_as_the_api_does(run):
+    import kg
+
+    query = "SELECT ?n WHERE { ?p a schema:Person ; rdfs:label ?n FILTER(langMatches(lang(?n), 'zh-Hans')) } ORDER BY ?n"
+    result = run(SAMPLE, query, "--format", "csv")
+    assert result.exit_code == 0, result.output  # before: bad SPARQL, "schema" not declared
+    names = result.stdout.split()[1:]
+    assert names == ["周文静", "林晓峰", "赵大伟", "陈雨桐"]
+    # The API predeclares them too, also for a query that declares some of its own (before: none then).
+    declares_kg = "PREFIX kg: <https://w3id.org/orgkg/ontology#>\n" + query
+    assert [row["n"] for row in kg.load(SAMPLE).query(declares_kg)] == names
+    # A query's own declaration wins over the predeclared one.
+    own = run(SAMPLE, "PREFIX kg: <urn:other#> SELECT (kg:x AS ?x) {}", "--format", "csv")
+    assert own.stdout.split()[1:] == ["urn:other#x"]
+
+
 def test_cli_lists_questions(run):
     result = run("--list")
     assert result.exit_code == 0
