@@ -337,3 +337,20 @@ def test_serve_rejects_a_bad_graph_with_one_line(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "bad.ttl" in result.stderr and "line 2" in result.stderr
+
+
+def test_the_readme_names_every_limit_of_kg_serve_with_its_default():
+    import inspect
+
+    from kg.server import serve_command
+
+    readme = Path(__file__).parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("no README.md beside the tests")
+    section = readme.read_text("utf-8").split("### SPARQL over HTTP", 1)[1].split("```", 1)[0]
+    defaults = {name: p.default for name, p in inspect.signature(serve_command).parameters.items()}
+    for name in ("timeout", "max_results", "max_request_bytes", "max_memory"):
+        option = "--" + name.replace("_", "-")
+        default = f"{defaults[name]:,}" if isinstance(defaults[name], int) else f"{defaults[name]:g}"
+        # The option, then its default within the same sentence.
+        assert re.search(rf"`{option}`[^.]*?\b{re.escape(default)}\b", section), (option, default)
