@@ -77,7 +77,7 @@ from kg.ontology.namespaces import (
     person_iri,
     post_iri,
 )
-from kg.ontology.rdf import ancestor_pairs
+from kg.ontology.rdf import NTRIPLES_ESCAPES, ancestor_pairs
 
 Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax ("<iri>", '"text"@zh-Hans')
 DocumentTriples = tuple[str, list[Triple]]  # (graph IRI, the triples of that document's graph)
@@ -627,7 +627,13 @@ def literal_value(term: str) -> tuple[str, str | None]:
 
 
 def make_literal(text: str, language: str | None) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    """``text`` as an N-Triples literal, escaped as the graph writer escapes it (so a label
+    rewritten here and the same label written by a worker are one line).
+
+    >>> print(make_literal('王小' + chr(0) + '明 "A"', "zh-hans"))
+    "王小\\u0000明 \\"A\\""@zh-Hans
+    """
+    escaped = text.translate(NTRIPLES_ESCAPES)
     return f'"{escaped}"' + (f"@{_TAG_CASE.get(language, language)}" if language else "")
 
 
