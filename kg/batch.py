@@ -72,7 +72,7 @@ from typing import Any, BinaryIO
 
 import pyoxigraph as ox
 
-from kg.files import atomic_file, atomic_write, remove_stale_temporaries, temporary_prefix
+from kg.files import atomic_file, atomic_write, remove_stale_temporaries, signals_blocked, temporary_prefix
 from kg.extract.facts import Document
 from kg.extract.reader import InputError, read_documents
 from kg.merge import (
@@ -345,19 +345,13 @@ def _scratch_folder(parent: Path):
     then left it behind)."""
     folder = None
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:
+        with signals_blocked():  # a pending signal lands once the cleanup below is in place
             folder = Path(tempfile.mkdtemp(prefix=temporary_prefix("assembly"), dir=parent))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a pending signal lands here
         yield folder
     finally:
         if folder is not None:  # nor can one cut the cleanup short (it lands once it is done)
-            previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-            try:
+            with signals_blocked():
                 shutil.rmtree(folder, ignore_errors=True)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _InlineExecutor(cf.Executor):

@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -30,17 +31,34 @@ def _umask() -> int:
 def atomic_file(path: str | os.PathLike):
     """A binary file that replaces ``path`` only once it is complete and on disk."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(path.name), suffix=".tmp")
+    temporary = None
     try:
-        with os.fdopen(handle, "wb") as out:
+        with signals_blocked():  # Ctrl-C or kill lands after the cleanup below is in place
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(path.name), suffix=".tmp")
+            out = os.fdopen(handle, "wb")
+        with out:
             yield out
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            with signals_blocked():
+                Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def signals_blocked():
+    """Hold back SIGINT and SIGTERM (Ctrl-C, kill) in this block; one that came meanwhile lands
+    right after it. Creating and removing temporaries in such blocks means an interrupted run
+    cannot leave one behind."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
