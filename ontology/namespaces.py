@@ -100,7 +100,12 @@ def doc_iri(doc_id: str) -> URIRef:
 
 
 def mention_iri(doc_id: str, start: int, end: int) -> URIRef:
-    return KGD[f"doc/{_segment(doc_id)}/char={start},{end}"]
+    return URIRef(f"{_mention_prefix(doc_id)}{start},{end}")
+
+
+@lru_cache(maxsize=1 << 10)  # a document has a mention node per name it holds
+def _mention_prefix(doc_id: str) -> str:
+    return f"{doc_iri(doc_id)!s}/char="
 
 
 def award_iri(

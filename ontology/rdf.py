@@ -115,12 +115,12 @@ def document_nquad_parts(facts: DocumentFacts) -> tuple[bytes, bytes]:
     entities, and the lines about the text itself (its ``nif:isString`` and its mention
     nodes), which stay as they are when entities are merged across documents.
     """
-    graph = f"<{doc_iri(facts.document.id)}> .\n"
-    triples = _DocumentTriples(facts, _NTriplesLiteral.of)
+    triples = _DocumentNQuads(facts)
     triples.build()
-    # UTF-8 keeps code point order, and bytes compare faster than strings of Chinese text
-    return tuple(b"".join(sorted({line.encode("utf-8") for line in _nquads(part, graph)}))
-                 for part in (triples.triples, triples.local))
+    texts = ("".join(_nquads(triples.triples, triples.graph)), "".join(triples.local))
+    # UTF-8 keeps code point order, and bytes compare faster than strings of Chinese text;
+    # no line holds a raw line break (literals escape them, IRIs percent-encode them)
+    return tuple(b"".join(sorted(set(text.encode("utf-8").splitlines(keepends=True)))) for text in texts)
 
 
 def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, provenance: BinaryIO,
@@ -148,10 +148,6 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
     if first is None:
         return
     document = first.document
-    graph = f"<{doc_iri(document.id)}> .\n"
-
-    def lines(triples: Iterable[tuple]) -> Iterator[str]:
-        return _nquads(triples, graph)
 
     with tempfile.TemporaryFile(dir=spool_dir) as spool:
         def spooled() -> Iterator[DocumentFacts]:
@@ -160,23 +156,28 @@ def write_document_nquads(parts: Iterable[DocumentFacts], entities: BinaryIO, pr
                             pickle.HIGHEST_PROTOCOL)  # not the document: its text is in the outline
                 yield part
 
-        outline = _DocumentTriples(combine(document, spooled(), outline=True), _NTriplesLiteral.of)
+        outline = _DocumentNQuads(combine(document, spooled(), outline=True))
         outline.build()
+        graph = outline.graph
+
+        def lines(triples: Iterable[tuple]) -> Iterator[str]:
+            return _nquads(triples, graph)
+
         stated: set[str] = set()  # lines about entities, awards and posts: a part may state them again
         _write_lines(entities, _unseen(lines(outline.triples), stated))
-        _write_lines(provenance, lines(outline.local))
+        _write_lines(provenance, outline.local)
         spool.seek(0)
         while True:
             try:
                 part = DocumentFacts(document, *pickle.load(spool))
             except EOFError:
                 break
-            triples = _DocumentTriples(part, _NTriplesLiteral.of, outline)
+            triples = _DocumentNQuads(part, outline)
             triples.build_part()
             derived = [t for t in triples.triples if t[1] is _DERIVED_FROM]  # a part's mentions are its own
             _write_lines(entities, _unseen(lines(derived), set()))
             _write_lines(entities, _unseen(lines(t for t in triples.triples if t[1] is not _DERIVED_FROM), stated))
-            _write_lines(provenance, lines(triples.local))  # each mention node once already
+            _write_lines(provenance, triples.local)  # each mention node once already
 
 
 def _unseen(lines: Iterable[str], seen: set[str]) -> Iterator[str]:
@@ -188,7 +189,8 @@ def _unseen(lines: Iterable[str], seen: set[str]) -> Iterator[str]:
 
 
 def _write_lines(out: BinaryIO, lines: Iterable[str], batch: int = 10_000) -> None:
-    """Write text lines to the binary file ``out`` a batch at a time (a part has 100,000s)."""
+    """Write text lines (or strings of whole lines) to the binary file ``out`` a batch at a
+    time (a part has 100,000s)."""
     lines = iter(lines)
     while chunk := list(itertools.islice(lines, batch)):
         out.write("".join(chunk).encode("utf-8"))
@@ -412,7 +414,7 @@ class _DocumentTriples:
         add, doc, document, literal = self.add, self.doc, self.document, self.literal
         add((doc, _TYPE, SCHEMA.NewsArticle))
         add((doc, _TYPE, NIF.Context))
-        self.local.append((doc, NIF.isString, literal(document.text)))
+        self._add_local(doc, NIF.isString, literal(document.text))
         if document.title:
             add((doc, SCHEMA.headline, literal(document.title, HANT if self.hant else HANS)))
         if document.date:
@@ -428,6 +430,9 @@ class _DocumentTriples:
         source = self._source_unit()
         if source is not None:
             add((doc, KG.sourceUnit, source))
+
+    def _add_local(self, s: URIRef, p: URIRef, o: Any) -> None:
+        self.local.append((s, p, o))
 
     def _source_unit(self) -> URIRef | None:
         """The publisher entity, else the organisation the header's source names."""
@@ -472,21 +477,28 @@ class _DocumentTriples:
         if not 0 <= mention.start < mention.end <= len(text):
             raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
         node = self._mentions[span] = mention_iri(self.document.id, mention.start, mention.end)
+        sentence = None
+        if 0 <= mention.sentence < len(self.facts.sentences):
+            sentence = self._sentences.get(mention.sentence)
+            if sentence is None:  # a sentence holds several mentions: its literal is made once
+                sentence = self._sentences[mention.sentence] = self.literal(self.facts.sentence_text(mention.sentence))
+        self._add_mention_node(node, mention.start, mention.end, sentence)
+        return node
+
+    def _add_mention_node(self, node: URIRef, start: int, end: int, sentence: Any) -> None:
+        """The mention node ``node`` of ``[start, end)``: what it is, where, and its text and
+        sentence (if known)."""
         literal = self.literal
         self.local += (
             (node, _TYPE, _NIF_STRING),
             (node, _TYPE, _NIF_PHRASE),
             (node, _REFERENCE_CONTEXT, self.doc),
-            (node, _BEGIN_INDEX, literal(str(mention.start), None, _NON_NEGATIVE)),
-            (node, _END_INDEX, literal(str(mention.end), None, _NON_NEGATIVE)),
-            (node, _ANCHOR_OF, literal(text[mention.start : mention.end])),
+            (node, _BEGIN_INDEX, literal(str(start), None, _NON_NEGATIVE)),
+            (node, _END_INDEX, literal(str(end), None, _NON_NEGATIVE)),
+            (node, _ANCHOR_OF, literal(self.document.text[start:end])),
         )
-        if 0 <= mention.sentence < len(self.facts.sentences):
-            sentence = self._sentences.get(mention.sentence)
-            if sentence is None:  # a sentence holds several mentions: its literal is made once
-                sentence = self._sentences[mention.sentence] = literal(self.facts.sentence_text(mention.sentence))
+        if sentence is not None:
             self.local.append((node, _SENTENCE, sentence))
-        return node
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
         if not title:
@@ -556,6 +568,40 @@ class _DocumentTriples:
             self._warn(f"ignoring date {text!r}, not YYYY, YYYY-MM or YYYY-MM-DD")
             return
         self.add((node, predicate, self.literal(*typed)))
+
+
+class _DocumentNQuads(_DocumentTriples):
+    """:class:`_DocumentTriples` with N-Triples literals, whose ``local`` part is N-Quads
+    text already (strings of whole lines): a mention node's seven lines, most of a document's
+    lines, are joined at once from parts made once per document."""
+
+    def __init__(self, facts: DocumentFacts, outline: "_DocumentNQuads | None" = None):
+        super().__init__(facts, _NTriplesLiteral.of, outline)
+        self.graph = graph = f"<{self.doc!s}> .\n"
+        end_line = f" {graph}"
+        self._node_parts = (
+            f"<{_TYPE!s}> <{_NIF_STRING!s}>{end_line}",
+            f"<{_TYPE!s}> <{_NIF_PHRASE!s}>{end_line}",
+            f"<{_REFERENCE_CONTEXT!s}> <{self.doc!s}>{end_line}",
+            f'<{_BEGIN_INDEX!s}> "',
+            f'"^^<{_NON_NEGATIVE!s}>{end_line}',
+            f'<{_END_INDEX!s}> "',
+            f"<{_ANCHOR_OF!s}> ",
+            end_line,
+            f"<{_SENTENCE!s}> ",
+        )
+
+    def _add_local(self, s: URIRef, p: URIRef, o: Any) -> None:
+        self.local.extend(_nquads([(s, p, o)], self.graph))
+
+    def _add_mention_node(self, node: URIRef, start: int, end: int, sentence: Any) -> None:
+        is_string, is_phrase, in_context, begin, non_negative, end_index, anchor_of, end_line, in_sentence = self._node_parts
+        head = "".join(("<", node, "> "))
+        lines = [head, is_string, head, is_phrase, head, in_context, head, begin, str(start), non_negative,
+                 head, end_index, str(end), non_negative, head, anchor_of, self.literal(self.document.text[start:end]), end_line]
+        if sentence is not None:
+            lines += (head, in_sentence, sentence, end_line)
+        self.local.append("".join(lines))
 
 
 def _first_written_forms(text: str, simplified: set[str]) -> dict[str, str]:
