@@ -93,11 +93,28 @@ def _simplified(text: str) -> str:
 
 
 def is_traditional(text: str) -> bool:
-    """True when more characters change under t2s than a Simplified text would show."""
-    simplified = to_simplified(text)
-    changed = sum(1 for a, b in zip(text, simplified) if a != b)
-    cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") or 1
+    """True when more of its CJK characters are ones t2s converts than a Simplified text would show.
+
+    Characters are looked at one by one (not in phrases, as :func:`to_simplified` does), so
+    deciding needs no conversion of the text.
+    """
+    changed = sum(map(len, _converted_characters().findall(text)))
+    cjk = sum(map(len, _CJK_RUN.findall(text))) or 1
     return changed / cjk > 0.03
+
+
+_CJK_RUN = re.compile("[\u4e00-\u9fff]+")
+_CJK_BLOCKS = ((0x2E80, 0xA000), (0xF900, 0xFB00))  # radicals to unified ideographs; compatibility ideographs
+
+
+@lru_cache(maxsize=1)
+def _converted_characters() -> re.Pattern:
+    """Runs of characters that t2s converts on their own, as OpenCC says: the CJK blocks
+    converted in one call, a character a line, so that no two of them make a phrase."""
+    characters = [chr(c) for first, end in _CJK_BLOCKS for c in range(first, end)]
+    converted = _t2s().convert("\n".join(characters)).split("\n")
+    changed = "".join(a for a, b in zip(characters, converted, strict=True) if a != b)
+    return re.compile(f"[{re.escape(changed)}]+")
 
 
 @dataclass(frozen=True)

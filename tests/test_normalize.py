@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.extract.normalize import _STRIPPED_CONTROLS, _strip_format_characters, is_traditional, normalize, to_simplified
+from kg.extract.reader import read_documents
 
 
 @pytest.mark.parametrize(
@@ -98,6 +100,21 @@ def test_script_detection():
     assert is_traditional("青禾機械廠黨委表彰優秀共產黨員，號召全體職工學習先進事跡。")
     assert not is_traditional("青禾机械厂党委表彰优秀共产党员，号召全体职工学习先进事迹。")
     assert not is_traditional("no Chinese at all")
+
+
+def test_script_detection_decides_as_converting_the_text_does():
+    # is_traditional counts characters t2s converts on their own; converting the whole
+    # text (phrases too) must give the same decisions on real reports of both scripts.
+    root = Path(__file__).parents[1]
+    folders = [root / "tests" / "data", root / "tests" / "holdout", root / "kg" / "samples", root.parent / "shared" / "seeds"]
+    decisions = []
+    for document in read_documents([p for folder in folders for p in sorted(folder.glob("*.txt"))]):
+        text = document.text
+        converted = sum(a != b for a, b in zip(text, to_simplified(text)))
+        cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+        decisions.append((document.id, is_traditional(text), converted / cjk > 0.03))
+    assert len(decisions) >= 12 and {d for _, d, _ in decisions} == {True, False}
+    assert [(i, d) for i, d, _ in decisions] == [(i, d) for i, _, d in decisions]
 
 
 # ---------------------------------------------------------------- properties
