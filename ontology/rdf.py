@@ -288,6 +288,13 @@ NTRIPLES_ESCAPES = {
     **{c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F) if c != 0x09},
     0x08: "\\b", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", ord('"'): '\\"', ord("\\"): "\\\\",
 }
+# the characters to escape, found by a regex: str.translate looks up every character of a
+# text (a document's whole text is a literal) in the table
+_TO_ESCAPE = re.compile("[" + re.escape("".join(map(chr, NTRIPLES_ESCAPES))) + "]")
+
+
+def _escape(match: re.Match) -> str:
+    return NTRIPLES_ESCAPES[ord(match.group())]
 
 
 class _NTriplesLiteral(str):
@@ -295,8 +302,8 @@ class _NTriplesLiteral(str):
 
     @classmethod
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
-        if "\\" in lexical or '"' in lexical or not lexical.isprintable():  # seldom: test before copying
-            lexical = lexical.translate(NTRIPLES_ESCAPES)
+        if _TO_ESCAPE.search(lexical):  # seldom but in long texts: test before copying
+            lexical = _TO_ESCAPE.sub(_escape, lexical)
         if lang:
             return cls(f'"{lexical}"@{lang}')
         if datatype:
