@@ -100,11 +100,16 @@ def doc_iri(doc_id: str) -> URIRef:
 
 
 def mention_iri(doc_id: str, start: int, end: int) -> URIRef:
-    return URIRef(f"{_mention_prefix(doc_id)}{start},{end}")
+    return URIRef(f"{mention_iri_prefix(doc_id)}{start},{end}")
 
 
 @lru_cache(maxsize=1 << 10)  # a document has a mention node per name it holds
-def _mention_prefix(doc_id: str) -> str:
+def mention_iri_prefix(doc_id: str) -> str:
+    """The text every mention IRI of document ``doc_id`` starts with, before ``start,end``.
+
+    >>> str(mention_iri("d1", 3, 5)) == mention_iri_prefix("d1") + "3,5"
+    True
+    """
     return f"{doc_iri(doc_id)!s}/char="
 
 

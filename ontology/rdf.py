@@ -50,6 +50,7 @@ from kg.ontology.namespaces import (
     doc_iri,
     honour_iri,
     mention_iri,
+    mention_iri_prefix,
     org_iri,
     person_iri,
     post_iri,
@@ -293,6 +294,13 @@ NTRIPLES_ESCAPES = {
 _TO_ESCAPE = re.compile("[" + re.escape("".join(map(chr, NTRIPLES_ESCAPES))) + "]")
 
 
+def _escaped(lexical: str) -> str:
+    """``lexical`` as the text of an N-Triples literal, between its quotes."""
+    if _TO_ESCAPE.search(lexical):  # seldom but in long texts: test before copying
+        return _TO_ESCAPE.sub(_escape, lexical)
+    return lexical
+
+
 def _escape(match: re.Match) -> str:
     return NTRIPLES_ESCAPES[ord(match.group())]
 
@@ -302,8 +310,7 @@ class _NTriplesLiteral(str):
 
     @classmethod
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
-        if _TO_ESCAPE.search(lexical):  # seldom but in long texts: test before copying
-            lexical = _TO_ESCAPE.sub(_escape, lexical)
+        lexical = _escaped(lexical)
         if lang:
             return cls(f'"{lexical}"@{lang}')
         if datatype:
@@ -483,18 +490,18 @@ class _DocumentTriples:
         text = self.document.text
         if not 0 <= mention.start < mention.end <= len(text):
             raise self._error(f"mention [{mention.start}, {mention.end}) is not a span of its {len(text)} characters")
-        node = self._mentions[span] = mention_iri(self.document.id, mention.start, mention.end)
         sentence = None
         if 0 <= mention.sentence < len(self.facts.sentences):
             sentence = self._sentences.get(mention.sentence)
             if sentence is None:  # a sentence holds several mentions: its literal is made once
                 sentence = self._sentences[mention.sentence] = self.literal(self.facts.sentence_text(mention.sentence))
-        self._add_mention_node(node, mention.start, mention.end, sentence)
+        node = self._mentions[span] = self._add_mention_node(mention.start, mention.end, sentence)
         return node
 
-    def _add_mention_node(self, node: URIRef, start: int, end: int, sentence: Any) -> None:
-        """The mention node ``node`` of ``[start, end)``: what it is, where, and its text and
-        sentence (if known)."""
+    def _add_mention_node(self, start: int, end: int, sentence: Any) -> URIRef:
+        """The mention node of ``[start, end)``: what it is, where, and its text and sentence
+        (if known)."""
+        node = mention_iri(self.document.id, start, end)
         literal = self.literal
         self.local += (
             (node, _TYPE, _NIF_STRING),
@@ -506,6 +513,7 @@ class _DocumentTriples:
         )
         if sentence is not None:
             self.local.append((node, _SENTENCE, sentence))
+        return node
 
     def _add_post(self, holder: URIRef, unit_key: str, title: str | None, evidence: list[Mention]) -> None:
         if not title:
@@ -593,22 +601,29 @@ class _DocumentNQuads(_DocumentTriples):
             f'<{_BEGIN_INDEX!s}> "',
             f'"^^<{_NON_NEGATIVE!s}>{end_line}',
             f'<{_END_INDEX!s}> "',
-            f"<{_ANCHOR_OF!s}> ",
+            f'<{_ANCHOR_OF!s}> "',
+            f'"{end_line}',
             end_line,
             f"<{_SENTENCE!s}> ",
         )
+        self._mention_iri_prefix = mention_iri_prefix(self.document.id)
 
     def _add_local(self, s: URIRef, p: URIRef, o: Any) -> None:
         self.local.extend(_nquads([(s, p, o)], self.graph))
 
-    def _add_mention_node(self, node: URIRef, start: int, end: int, sentence: Any) -> None:
-        is_string, is_phrase, in_context, begin, non_negative, end_index, anchor_of, end_line, in_sentence = self._node_parts
-        head = "".join(("<", node, "> "))
-        lines = [head, is_string, head, is_phrase, head, in_context, head, begin, str(start), non_negative,
-                 head, end_index, str(end), non_negative, head, anchor_of, self.literal(self.document.text[start:end]), end_line]
+    def _add_mention_node(self, start: int, end: int, sentence: Any) -> str:
+        (is_string, is_phrase, in_context, begin, non_negative, end_index, anchor_of, anchor_end, end_line,
+         in_sentence) = self._node_parts
+        start_text, end_text = str(start), str(end)
+        node = f"{self._mention_iri_prefix}{start_text},{end_text}"  # mention_iri's text, without a URIRef
+        head = f"<{node}> "
+        lines = [head, is_string, head, is_phrase, head, in_context, head, begin, start_text, non_negative,
+                 head, end_index, end_text, non_negative, head, anchor_of, _escaped(self.document.text[start:end]),
+                 anchor_end]
         if sentence is not None:
             lines += (head, in_sentence, sentence, end_line)
         self.local.append("".join(lines))
+        return node
 
 
 def _first_written_forms(text: str, simplified: set[str]) -> dict[str, str]:
