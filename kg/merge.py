@@ -77,7 +77,7 @@ from kg.ontology.namespaces import (
     person_iri,
     post_iri,
 )
-from kg.ontology.rdf import NTRIPLES_ESCAPES, ancestor_pairs
+from kg.ontology.rdf import ancestor_pairs, escape_lexical
 
 Triple = tuple[str, str, str]  # subject, predicate, object in N-Triples syntax ("<iri>", '"text"@zh-Hans')
 DocumentTriples = tuple[str, list[Triple]]  # (graph IRI, the triples of that document's graph)
@@ -633,8 +633,7 @@ def make_literal(text: str, language: str | None) -> str:
     >>> print(make_literal('王小' + chr(0) + '明 "A"', "zh-hans"))
     "王小\\u0000明 \\"A\\""@zh-Hans
     """
-    escaped = text.translate(NTRIPLES_ESCAPES)
-    return f'"{escaped}"' + (f"@{_TAG_CASE.get(language, language)}" if language else "")
+    return f'"{escape_lexical(text)}"' + (f"@{_TAG_CASE.get(language, language)}" if language else "")
 
 
 def parse_quad(line: str) -> tuple[str, str, str, str]:

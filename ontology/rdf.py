@@ -280,8 +280,6 @@ def _rdflib_literal(lexical: str, lang: str | None = None, datatype: URIRef | No
     return Literal(lexical, lang=lang, datatype=datatype)
 
 
-
-
 # Escapes in N-Triples literals: quotes, backslashes and line ends as they must be; other control
 # characters but tab as pyoxigraph writes them (canonical N-Triples), for a raw NUL or ESC in a
 # sentence makes the file look binary to other tools.
@@ -294,7 +292,7 @@ NTRIPLES_ESCAPES = {
 _TO_ESCAPE = re.compile("[" + re.escape("".join(map(chr, NTRIPLES_ESCAPES))) + "]")
 
 
-def _escaped(lexical: str) -> str:
+def escape_lexical(lexical: str) -> str:
     """``lexical`` as the text of an N-Triples literal, between its quotes."""
     if _TO_ESCAPE.search(lexical):  # seldom but in long texts: test before copying
         return _TO_ESCAPE.sub(_escape, lexical)
@@ -310,7 +308,7 @@ class _NTriplesLiteral(str):
 
     @classmethod
     def of(cls, lexical: str, lang: str | None = None, datatype: URIRef | None = None) -> "_NTriplesLiteral":
-        lexical = _escaped(lexical)
+        lexical = escape_lexical(lexical)
         if lang:
             return cls(f'"{lexical}"@{lang}')
         if datatype:
@@ -618,7 +616,7 @@ class _DocumentNQuads(_DocumentTriples):
         node = f"{self._mention_iri_prefix}{start_text},{end_text}"  # mention_iri's text, without a URIRef
         head = f"<{node}> "
         lines = [head, is_string, head, is_phrase, head, in_context, head, begin, start_text, non_negative,
-                 head, end_index, end_text, non_negative, head, anchor_of, _escaped(self.document.text[start:end]),
+                 head, end_index, end_text, non_negative, head, anchor_of, escape_lexical(self.document.text[start:end]),
                  anchor_end]
         if sentence is not None:
             lines += (head, in_sentence, sentence, end_line)
